@@ -1,0 +1,61 @@
+import { z } from 'zod';
+import {
+  AskForApprovalSchema,
+  InputItemSchema,
+  ReasoningEffortSchema,
+  ReasoningSummarySchema,
+  ReviewDecisionSchema,
+  SandboxPolicySchema,
+} from './policy.js';
+
+/** Operations submitted to a session, tagged by `type`. */
+export const OpSchema = z.discriminatedUnion('type', [
+  /** Abort the running turn. */
+  z.object({ type: z.literal('interrupt') }),
+  /** Start a turn with the session's settings. */
+  z.object({ type: z.literal('user_input'), items: z.array(InputItemSchema) }),
+  /** Start a turn with settings that apply from now on. */
+  z.object({
+    type: z.literal('user_turn'),
+    items: z.array(InputItemSchema),
+    cwd: z.string(),
+    approval_policy: AskForApprovalSchema,
+    sandbox_policy: SandboxPolicySchema,
+    model: z.string(),
+    effort: ReasoningEffortSchema.nullable().optional(),
+    summary: ReasoningSummarySchema,
+  }),
+  /** Change settings for later turns without starting one. */
+  z.object({
+    type: z.literal('override_turn_context'),
+    cwd: z.string().optional(),
+    approval_policy: AskForApprovalSchema.optional(),
+    sandbox_policy: SandboxPolicySchema.optional(),
+    model: z.string().optional(),
+    effort: ReasoningEffortSchema.nullable().optional(),
+    summary: ReasoningSummarySchema.optional(),
+  }),
+  /** Answer an `exec_approval_request`; `id` is the event's submission id. */
+  z.object({ type: z.literal('exec_approval'), id: z.string(), decision: ReviewDecisionSchema }),
+  /** Answer an `apply_patch_approval_request`. */
+  z.object({ type: z.literal('patch_approval'), id: z.string(), decision: ReviewDecisionSchema }),
+  /** Append a line to the cross-session message history. */
+  z.object({ type: z.literal('add_to_history'), text: z.string() }),
+  /** Read one history entry. */
+  z.object({
+    type: z.literal('get_history_entry_request'),
+    offset: z.number().int().min(0),
+    log_id: z.number().int().min(0),
+  }),
+  /** Stop the session; `shutdown_complete` follows. */
+  z.object({ type: z.literal('shutdown') }),
+]);
+/** Operations submitted to a session. */
+export type Op = z.infer<typeof OpSchema>;
+/** The `type` tag of an op. */
+export type OpType = Op['type'];
+
+/** An op with the id that its events will carry. */
+export const SubmissionSchema = z.object({ id: z.string(), op: OpSchema });
+/** An op with the id that its events will carry. */
+export type Submission = z.infer<typeof SubmissionSchema>;

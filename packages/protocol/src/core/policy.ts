@@ -1,0 +1,69 @@
+import { z } from 'zod';
+
+/** When the agent must ask before running a command (core / config.toml spelling). */
+export const AskForApprovalSchema = z.enum(['untrusted', 'on-failure', 'on-request', 'never']);
+/** When the agent must ask before running a command. */
+export type AskForApproval = z.infer<typeof AskForApprovalSchema>;
+
+/** The sandbox mode named in `config.toml` and by `-s`. */
+export const SandboxModeSchema = z.enum(['read-only', 'workspace-write', 'danger-full-access']);
+/** The sandbox mode named in `config.toml` and by `-s`. */
+export type SandboxMode = z.infer<typeof SandboxModeSchema>;
+
+/** The sandbox a command runs under, tagged by `mode`. */
+export const SandboxPolicySchema = z.discriminatedUnion('mode', [
+  z.object({ mode: z.literal('danger-full-access') }),
+  z.object({ mode: z.literal('read-only') }),
+  z.object({
+    mode: z.literal('workspace-write'),
+    /** Extra folders the command may write, beside the cwd. */
+    writable_roots: z.array(z.string()).optional(),
+    /** Whether outbound network is allowed. */
+    network_access: z.boolean().optional(),
+    /** Leave `$TMPDIR` read-only. */
+    exclude_tmpdir_env_var: z.boolean().optional(),
+    /** Leave `/tmp` read-only. */
+    exclude_slash_tmp: z.boolean().optional(),
+  }),
+]);
+/** The sandbox a command runs under. */
+export type SandboxPolicy = z.infer<typeof SandboxPolicySchema>;
+
+/** How hard the model reasons. */
+export const ReasoningEffortSchema = z.enum(['minimal', 'low', 'medium', 'high']);
+/** How hard the model reasons. */
+export type ReasoningEffort = z.infer<typeof ReasoningEffortSchema>;
+
+/** How the model's reasoning is summarised. */
+export const ReasoningSummarySchema = z.enum(['auto', 'concise', 'detailed', 'none']);
+/** How the model's reasoning is summarised. */
+export type ReasoningSummary = z.infer<typeof ReasoningSummarySchema>;
+
+/** A user's answer to an exec or patch approval request. */
+export const ReviewDecisionSchema = z.enum(['approved', 'approved_for_session', 'denied', 'abort']);
+/** A user's answer to an exec or patch approval request. */
+export type ReviewDecision = z.infer<typeof ReviewDecisionSchema>;
+
+/** One file's change in a patch, tagged by `type`. */
+export const FileChangeSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('add'), content: z.string() }),
+  z.object({ type: z.literal('delete'), content: z.string() }),
+  z.object({
+    type: z.literal('update'),
+    unified_diff: z.string(),
+    move_path: z.string().nullable().optional(),
+  }),
+]);
+/** One file's change in a patch. */
+export type FileChange = z.infer<typeof FileChangeSchema>;
+
+/** One piece of user input, tagged by `type`. */
+export const InputItemSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('text'), text: z.string() }),
+  /** A pre-encoded `data:` URL or remote image URL. */
+  z.object({ type: z.literal('image'), image_url: z.string() }),
+  /** A local image path, read and encoded by the agent. */
+  z.object({ type: z.literal('local_image'), path: z.string() }),
+]);
+/** One piece of user input. */
+export type InputItem = z.infer<typeof InputItemSchema>;
