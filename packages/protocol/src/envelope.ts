@@ -81,7 +81,11 @@ export const JsonRpcMessageSchema = z.union([
   JsonRpcErrorResponseSchema,
 ]);
 /** Any JSON-RPC message. */
-export type JsonRpcMessage = JsonRpcRequest | JsonRpcNotification | JsonRpcResponse | JsonRpcErrorResponse;
+export type JsonRpcMessage =
+  | JsonRpcRequest
+  | JsonRpcNotification
+  | JsonRpcResponse
+  | JsonRpcErrorResponse;
 
 /** The kinds of message, as {@link classifyMessage} reports them. */
 export type JsonRpcMessageKind = 'request' | 'notification' | 'response' | 'error';
@@ -111,13 +115,18 @@ export function classifyMessage(value: unknown): ClassifiedMessage | MessageProb
   const record = value as Record<string, unknown>;
   const rawId = RequestIdSchema.safeParse(record.id);
   const id = rawId.success ? rawId.data : null;
-  const pick = <K extends JsonRpcMessageKind>(kind: K, schema: z.ZodType): ClassifiedMessage | MessageProblem => {
+  const pick = <K extends JsonRpcMessageKind>(
+    kind: K,
+    schema: z.ZodType,
+  ): ClassifiedMessage | MessageProblem => {
     const parsed = schema.safeParse(value);
     if (parsed.success) return { kind, message: parsed.data } as ClassifiedMessage;
     return { problem: describeIssues(parsed.error), id };
   };
   if ('method' in record) {
-    return 'id' in record ? pick('request', JsonRpcRequestSchema) : pick('notification', JsonRpcNotificationSchema);
+    return 'id' in record
+      ? pick('request', JsonRpcRequestSchema)
+      : pick('notification', JsonRpcNotificationSchema);
   }
   if ('error' in record) return pick('error', JsonRpcErrorResponseSchema);
   if ('result' in record) return pick('response', JsonRpcResponseSchema);

@@ -20,7 +20,7 @@ const marker = Symbol.for('codex.protocol.JsonRpcError');
  * `error`; received in a response, it rejects the caller's promise.
  */
 export class JsonRpcError extends Error {
-  private readonly [marker] = true;
+  readonly [marker] = true;
   readonly code: number;
   readonly data: unknown;
 

@@ -21,7 +21,10 @@ export const PlanItemSchema = z.object({
 export type PlanItem = z.infer<typeof PlanItemSchema>;
 
 /** A Rust `Duration` as serde writes it. */
-export const DurationSchema = z.object({ secs: z.number().int().min(0), nanos: z.number().int().min(0) });
+export const DurationSchema = z.object({
+  secs: z.number().int().min(0),
+  nanos: z.number().int().min(0),
+});
 /** A Rust `Duration` as serde writes it. */
 export type Duration = z.infer<typeof DurationSchema>;
 

@@ -119,7 +119,10 @@ export const TerminateResponseSchema = z.object({ running: z.boolean() });
 export type TerminateResponse = z.infer<typeof TerminateResponseSchema>;
 
 /** `process/resize` params (extension, PTY only). */
-export const ResizeParamsSchema = z.object({ processId: ProcessIdSchema, size: TerminalSizeSchema });
+export const ResizeParamsSchema = z.object({
+  processId: ProcessIdSchema,
+  size: TerminalSizeSchema,
+});
 /** `process/resize` params. */
 export type ResizeParams = z.infer<typeof ResizeParamsSchema>;
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { EventMsgSchema, TurnAbortedEventSchema } from '../core/events.js';
 import {
   AskForApprovalSchema,
   ReasoningEffortSchema,
@@ -6,7 +7,6 @@ import {
   SandboxModeSchema,
   SandboxPolicySchema,
 } from '../core/policy.js';
-import { EventMsgSchema, TurnAbortedEventSchema } from '../core/events.js';
 
 /** A conversation id (a UUID string). */
 export const ConversationIdSchema = z.string();
@@ -89,19 +89,25 @@ export const InterruptConversationResponseSchema = z.object({
 export type InterruptConversationResponse = z.infer<typeof InterruptConversationResponseSchema>;
 
 /** `addConversationListener` params. */
-export const AddConversationListenerParamsSchema = z.object({ conversationId: ConversationIdSchema });
+export const AddConversationListenerParamsSchema = z.object({
+  conversationId: ConversationIdSchema,
+});
 /** `addConversationListener` params. */
 export type AddConversationListenerParams = z.infer<typeof AddConversationListenerParamsSchema>;
 
 /** `addConversationListener` result: the subscription to remove later. */
 export const AddConversationSubscriptionResponseSchema = z.object({ subscriptionId: z.string() });
 /** `addConversationListener` result. */
-export type AddConversationSubscriptionResponse = z.infer<typeof AddConversationSubscriptionResponseSchema>;
+export type AddConversationSubscriptionResponse = z.infer<
+  typeof AddConversationSubscriptionResponseSchema
+>;
 
 /** `removeConversationListener` params. */
 export const RemoveConversationListenerParamsSchema = z.object({ subscriptionId: z.string() });
 /** `removeConversationListener` params. */
-export type RemoveConversationListenerParams = z.infer<typeof RemoveConversationListenerParamsSchema>;
+export type RemoveConversationListenerParams = z.infer<
+  typeof RemoveConversationListenerParamsSchema
+>;
 
 /** `gitDiffToRemote` params. */
 export const GitDiffToRemoteParamsSchema = z.object({ cwd: z.string() });

@@ -30,7 +30,9 @@ export const LoginChatGptCompleteNotificationSchema = z.object({
   error: z.string().nullable().optional(),
 });
 /** `loginChatGptComplete` notification. */
-export type LoginChatGptCompleteNotification = z.infer<typeof LoginChatGptCompleteNotificationSchema>;
+export type LoginChatGptCompleteNotification = z.infer<
+  typeof LoginChatGptCompleteNotificationSchema
+>;
 
 /** `authStatusChange` notification: the auth method now in force (null after logout). */
 export const AuthStatusChangeNotificationSchema = z.object({

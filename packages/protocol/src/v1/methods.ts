@@ -61,8 +61,13 @@ export const codexEventMethod = <T extends EventMsgType>(type: T): `codex/event/
   `codex/event/${type}`;
 
 const eventNotifications = Object.fromEntries(
-  EVENT_MSG_TYPES.map((type) => [codexEventMethod(type), { params: CodexEventNotificationParamsSchema }]),
-) as { readonly [M in CodexEventMethod]: { readonly params: typeof CodexEventNotificationParamsSchema } };
+  EVENT_MSG_TYPES.map((type) => [
+    codexEventMethod(type),
+    { params: CodexEventNotificationParamsSchema },
+  ]),
+) as {
+  readonly [M in CodexEventMethod]: { readonly params: typeof CodexEventNotificationParamsSchema };
+};
 
 /** Notifications the v1 server sends: login outcome, auth changes, and one per core event. */
 export const serverNotificationsV1 = {
@@ -85,4 +90,3 @@ export const serverRequestsV1 = {
     result: ApplyPatchApprovalResponseSchema,
   },
 } as const satisfies RequestTable;
-

@@ -67,19 +67,19 @@ export type NetworkPolicyAmendment = z.infer<typeof NetworkPolicyAmendmentSchema
 /** User's decision in response to an ExecApprovalRequest. */
 export const ReviewDecisionSchema = z.union([
   z.literal('approved'),
-  z.object({
+  z.strictObject({
     approved_execpolicy_amendment: z.object({
       proposed_execpolicy_amendment: z.array(z.string()),
     }),
   }),
   z.literal('approved_for_session'),
   z.literal('approved_mcp_policy_amendment'),
-  z.object({
+  z.strictObject({
     network_policy_amendment: z.object({
       network_policy_amendment: NetworkPolicyAmendmentSchema,
     }),
   }),
-  z.object({
+  z.strictObject({
     denied: z.object({
       rejection: z.string(),
     }),
@@ -123,12 +123,12 @@ export type ChatgptAuthTokensRefreshResponse = z.infer<
 export const CommandExecutionApprovalDecisionSchema = z.union([
   z.literal('accept'),
   z.literal('acceptForSession'),
-  z.object({
+  z.strictObject({
     acceptWithExecpolicyAmendment: z.object({
       execpolicy_amendment: z.array(z.string()),
     }),
   }),
-  z.object({
+  z.strictObject({
     applyNetworkPolicyAmendment: z.object({
       network_policy_amendment: NetworkPolicyAmendmentSchema,
     }),
@@ -168,7 +168,7 @@ export const CommandExecutionRequestApprovalParamsSchema = z.object({
    * For zsh-exec-bridge subcommand approvals, multiple callbacks can belong to one parent `itemId`, so `approvalId` is a distinct opaque callback id (a UUID) used to disambiguate routing. Stdin approvals also use a distinct callback id; inspect `kind` to distinguish them.
    */
   approvalId: z.string().nullable().optional(),
-  /** Ordered list of decisions the client may present for this prompt. */
+  /** The decisions the client may answer with. Sent by codex-cli 0.169.0 but absent from its published schema. */
   availableDecisions: z.array(CommandExecutionApprovalDecisionSchema).nullable().optional(),
   /** The command to be executed. */
   command: z.string().nullable().optional(),

@@ -196,7 +196,7 @@ export type WebSearchProvider = z.infer<typeof WebSearchProviderSchema>;
 export const WebSearchContextSizeSchema = z.enum(['low', 'medium', 'high']);
 export type WebSearchContextSize = z.infer<typeof WebSearchContextSizeSchema>;
 
-export const WebSearchLocationSchema = z.object({
+export const WebSearchLocationSchema = z.strictObject({
   city: z.string().nullable().optional(),
   country: z.string().nullable().optional(),
   region: z.string().nullable().optional(),
@@ -204,7 +204,7 @@ export const WebSearchLocationSchema = z.object({
 });
 export type WebSearchLocation = z.infer<typeof WebSearchLocationSchema>;
 
-export const WebSearchToolConfigSchema = z.object({
+export const WebSearchToolConfigSchema = z.strictObject({
   allowed_domains: z.array(z.string()).nullable().optional(),
   context_size: WebSearchContextSizeSchema.nullable().optional(),
   location: WebSearchLocationSchema.nullable().optional(),
@@ -459,7 +459,7 @@ export type OtelTlsConfig = z.infer<typeof OtelTlsConfigSchema>;
 
 export const OtelExporterSchema = z.union([
   z.enum(['none', 'statsig']),
-  z.object({
+  z.strictObject({
     'otlp-http': z.object({
       endpoint: z.string(),
       /** Header names are retained; values are redacted by the server. */
@@ -468,7 +468,7 @@ export const OtelExporterSchema = z.union([
       tls: OtelTlsConfigSchema.nullable().optional(),
     }),
   }),
-  z.object({
+  z.strictObject({
     'otlp-grpc': z.object({
       endpoint: z.string(),
       /** Header names are retained; values are redacted by the server. */

@@ -54,7 +54,7 @@ export const AgentMessageModerationSchema = z.object({
 });
 export type AgentMessageModeration = z.infer<typeof AgentMessageModerationSchema>;
 
-export const AsyncUserInputQuestionSchema = z.object({
+export const AsyncUserInputQuestionSchema = z.strictObject({
   options: z.array(z.string()).nullable().optional(),
   title: z.string(),
 });

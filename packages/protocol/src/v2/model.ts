@@ -189,7 +189,7 @@ export type ModelProviderListResponse = z.infer<typeof ModelProviderListResponse
 /** Controls the effective multi-agent delegation instructions for a turn. `custom` means the configured mode hint defines the policy instead of a built-in policy. */
 export const MultiAgentModeSchema = z.union([
   z.enum(['explicitRequestOnly', 'proactive']),
-  z.object({
+  z.strictObject({
     custom: z.string(),
   }),
 ]);

@@ -67,7 +67,7 @@ export type ApprovalsReviewer = z.infer<typeof ApprovalsReviewerSchema>;
 
 export const AskForApprovalSchema = z.union([
   z.enum(['untrusted', 'on-request', 'never']),
-  z.object({
+  z.strictObject({
     granular: z.object({
       mcp_elicitations: z.boolean(),
       request_permissions: z.boolean().optional(),

@@ -18,10 +18,10 @@ import {
 } from './sandbox.js';
 import {
   CollaborationModeSchema,
-  TurnSchema,
   TurnEnvironmentParamsSchema,
   TurnErrorSchema,
   TurnItemsViewSchema,
+  TurnSchema,
   TurnsPageSchema,
 } from './turn.js';
 
@@ -58,7 +58,7 @@ export type ServerRequestResolvedNotification = z.infer<
 
 export const SubAgentSourceSchema = z.union([
   z.enum(['review', 'compact', 'memory_consolidation']),
-  z.object({
+  z.strictObject({
     thread_spawn: z.object({
       agent_nickname: z.string().nullable().optional(),
       agent_path: AgentPathSchema.nullable().optional(),
@@ -67,7 +67,7 @@ export const SubAgentSourceSchema = z.union([
       parent_thread_id: ThreadIdSchema,
     }),
   }),
-  z.object({
+  z.strictObject({
     other: z.string(),
   }),
 ]);
@@ -75,10 +75,10 @@ export type SubAgentSource = z.infer<typeof SubAgentSourceSchema>;
 
 export const SessionSourceSchema = z.union([
   z.enum(['cli', 'vscode', 'exec', 'appServer', 'unknown']),
-  z.object({
+  z.strictObject({
     custom: z.string(),
   }),
-  z.object({
+  z.strictObject({
     subAgent: SubAgentSourceSchema,
   }),
 ]);

@@ -49,27 +49,27 @@ export const CodexErrorInfoSchema = z.union([
     'other',
   ]),
   z.literal('inferenceHookDenied'),
-  z.object({
+  z.strictObject({
     httpConnectionFailed: z.object({
       httpStatusCode: z.number().int().min(0).nullable().optional(),
     }),
   }),
-  z.object({
+  z.strictObject({
     responseStreamConnectionFailed: z.object({
       httpStatusCode: z.number().int().min(0).nullable().optional(),
     }),
   }),
-  z.object({
+  z.strictObject({
     responseStreamDisconnected: z.object({
       httpStatusCode: z.number().int().min(0).nullable().optional(),
     }),
   }),
-  z.object({
+  z.strictObject({
     responseTooManyFailedAttempts: z.object({
       httpStatusCode: z.number().int().min(0).nullable().optional(),
     }),
   }),
-  z.object({
+  z.strictObject({
     activeTurnNotSteerable: z.object({
       turnKind: NonSteerableTurnKindSchema,
     }),
