@@ -573,7 +573,7 @@ const biome = createRequire(import.meta.url).resolve('@biomejs/biome/bin/biome')
 for (const [file, src] of outputs) {
   const formatted = execFileSync(
     process.execPath,
-    [biome, 'format', `--stdin-file-path=src/v2/${file}`],
+    [biome, 'format', `--stdin-file-path=scripts/generated-v2/${file}`],
     {
       cwd: root,
       input: src,

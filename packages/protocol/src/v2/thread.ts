@@ -18,10 +18,10 @@ import {
 } from './sandbox.js';
 import {
   CollaborationModeSchema,
+  TurnSchema,
   TurnEnvironmentParamsSchema,
   TurnErrorSchema,
   TurnItemsViewSchema,
-  TurnSchema,
   TurnsPageSchema,
 } from './turn.js';
 
