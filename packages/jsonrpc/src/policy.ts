@@ -1,0 +1,46 @@
+import {
+  describeIssues,
+  invalidParams,
+  invalidRequest,
+  type JsonRpcError,
+  type MessageProblem,
+  methodNotFound,
+  parseError,
+} from '@codex/protocol';
+import type { z } from 'zod';
+import type { FrameError } from './transport.js';
+
+/**
+ * How a connection answers bad input. Each hook returns the error to send back, or `null` to
+ * send nothing (the problem is still logged). The connection stays open either way.
+ */
+export interface ErrorPolicy {
+  /** A frame that was not JSON, or was too large. Replies carry `id: null`. */
+  frame(error: FrameError): JsonRpcError | null;
+  /** JSON that is not a JSON-RPC message (wrong shape, batch, bad id...). */
+  invalidMessage(problem: MessageProblem): JsonRpcError | null;
+  /** A request for a method with no handler. (Unknown notifications are logged, never answered.) */
+  unknownMethod(method: string): JsonRpcError;
+  /** A request whose params failed the method's schema. */
+  invalidParams(method: string, error: z.ZodError): JsonRpcError;
+}
+
+/** JSON-RPC 2.0 as written: -32700, -32600, -32601, -32602, each naming what is wrong. */
+export const standardErrorPolicy: ErrorPolicy = {
+  frame: (error) => parseError(`Parse error: ${error.message}`),
+  invalidMessage: (problem) => invalidRequest(`Invalid request: ${problem.problem}`),
+  unknownMethod: (method) => methodNotFound(method),
+  invalidParams: (_method, error) => invalidParams(`Invalid params: ${describeIssues(error)}`),
+};
+
+/**
+ * The released Codex app-server's conventions: unparsable lines and non-messages are logged
+ * and skipped with no reply; unknown methods and bad params are both -32600
+ * `Invalid request: ...`.
+ */
+export const appServerErrorPolicy: ErrorPolicy = {
+  frame: () => null,
+  invalidMessage: () => null,
+  unknownMethod: (method) => invalidRequest(`Invalid request: unknown variant \`${method}\``),
+  invalidParams: (_method, error) => invalidRequest(`Invalid request: ${describeIssues(error)}`),
+};
