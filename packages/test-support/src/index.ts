@@ -1,0 +1,22 @@
+export {
+  createTempCodexHome,
+  type TempCodexHome,
+  type TempCodexHomeOptions,
+} from './codex-home.js';
+export {
+  MockResponsesServer,
+  type RecordedRequest,
+  type ScriptedResponse,
+  scripted,
+} from './mock-responses-server.js';
+export {
+  assistantMessage,
+  frameEvent,
+  functionCall,
+  type OutputItem,
+  reasoning,
+  responseEvents,
+  type SseEvent,
+  splitIntoDeltas,
+  type Usage,
+} from './sse.js';

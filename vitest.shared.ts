@@ -1,0 +1,26 @@
+import { fileURLToPath } from 'node:url';
+import { defineConfig } from 'vitest/config';
+
+const packages = fileURLToPath(new URL('./packages/', import.meta.url));
+
+/**
+ * The vitest settings every package shares. Workspace packages resolve to their sources, so a
+ * package's tests need no build of its dependencies. Each run also writes
+ * `.vitest-results.json`, which `scripts/test-summary.mjs` totals for CI.
+ */
+export const sharedVitestConfig = defineConfig({
+  resolve: {
+    alias: [
+      { find: /^@codex\/protocol$/, replacement: `${packages}protocol/src/index.ts` },
+      { find: /^@codex\/jsonrpc$/, replacement: `${packages}jsonrpc/src/index.ts` },
+      { find: /^@codex\/jsonrpc\/(stdio|websocket)$/, replacement: `${packages}jsonrpc/src/$1.ts` },
+      { find: /^@codex\/test-support$/, replacement: `${packages}test-support/src/index.ts` },
+    ],
+  },
+  test: {
+    include: ['test/**/*.test.ts'],
+    testTimeout: 20_000,
+    hookTimeout: 20_000,
+    reporters: ['default', ['json', { outputFile: '.vitest-results.json' }]],
+  },
+});
