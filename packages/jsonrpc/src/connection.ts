@@ -96,6 +96,16 @@ interface QueuedMessage {
 
 const DEFAULT_TIMEOUT_MS = 60_000;
 
+/** Parses params with the method's schema when there is one; untyped sides pass them through. */
+function validate(
+  schema: z.ZodType | undefined,
+  params: unknown,
+): { ok: true; params: unknown } | { ok: false; error: z.ZodError } {
+  if (!schema) return { ok: true, params };
+  const parsed = schema.safeParse(params);
+  return parsed.success ? { ok: true, params: parsed.data } : { ok: false, error: parsed.error };
+}
+
 /**
  * A JSON-RPC peer over one transport: typed requests both ways, notifications, response
  * correlation by id, timeouts and cancellation, a bounded outbound queue, and a configurable
@@ -399,17 +409,13 @@ export class Connection<
       this.replyError(id, this.policy.unknownMethod(method));
       return;
     }
-    let params: unknown = request.params;
-    const schema = this.options.incoming?.requests[method]?.params;
-    if (schema) {
-      const parsed = schema.safeParse(params);
-      if (!parsed.success) {
-        this.logger.warn(`invalid params for ${method}: ${describeIssues(parsed.error)}`);
-        this.replyError(id, this.policy.invalidParams(method, parsed.error));
-        return;
-      }
-      params = parsed.data;
+    const checked = validate(this.options.incoming?.requests[method]?.params, request.params);
+    if (!checked.ok) {
+      this.logger.warn(`invalid params for ${method}: ${describeIssues(checked.error)}`);
+      this.replyError(id, this.policy.invalidParams(method, checked.error));
+      return;
     }
+    const { params } = checked;
     const controller = new AbortController();
     this.inflight.add(controller);
     try {
@@ -436,16 +442,12 @@ export class Connection<
       this.logger.debug(`ignored notification ${method}: no handler`);
       return;
     }
-    let params: unknown = notification.params;
-    const schema = this.options.incoming?.notifications[method]?.params;
-    if (schema) {
-      const parsed = schema.safeParse(params);
-      if (!parsed.success) {
-        this.logger.warn(`dropped notification ${method}: ${describeIssues(parsed.error)}`);
-        return;
-      }
-      params = parsed.data;
+    const checked = validate(this.options.incoming?.notifications[method]?.params, notification.params);
+    if (!checked.ok) {
+      this.logger.warn(`dropped notification ${method}: ${describeIssues(checked.error)}`);
+      return;
     }
+    const { params } = checked;
     try {
       const outcome = handler(params);
       if (outcome instanceof Promise) {
