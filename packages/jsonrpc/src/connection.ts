@@ -442,7 +442,10 @@ export class Connection<
       this.logger.debug(`ignored notification ${method}: no handler`);
       return;
     }
-    const checked = validate(this.options.incoming?.notifications[method]?.params, notification.params);
+    const checked = validate(
+      this.options.incoming?.notifications[method]?.params,
+      notification.params,
+    );
     if (!checked.ok) {
       this.logger.warn(`dropped notification ${method}: ${describeIssues(checked.error)}`);
       return;
