@@ -14,6 +14,7 @@ export const sharedVitestConfig = defineConfig({
       { find: /^@codex\/protocol$/, replacement: `${packages}protocol/src/index.ts` },
       { find: /^@codex\/jsonrpc$/, replacement: `${packages}jsonrpc/src/index.ts` },
       { find: /^@codex\/jsonrpc\/(stdio|websocket)$/, replacement: `${packages}jsonrpc/src/$1.ts` },
+      { find: /^@codex\/auth$/, replacement: `${packages}auth/src/index.ts` },
       { find: /^@codex\/test-support$/, replacement: `${packages}test-support/src/index.ts` },
     ],
   },

@@ -1,0 +1,14 @@
+import { defineConfig } from 'tsup';
+
+export default defineConfig({
+  entry: ['src/index.ts'],
+  format: ['esm', 'cjs'],
+  dts: true,
+  sourcemap: true,
+  clean: true,
+  target: 'es2022',
+  platform: 'node',
+  tsconfig: 'tsconfig.build.json',
+  // keytar is optional and loaded lazily; never bundle it.
+  external: ['keytar'],
+});
