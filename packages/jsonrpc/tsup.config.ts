@@ -1,13 +1,7 @@
-import { defineConfig } from 'tsup';
+import { packageBuild } from '../../tsup.shared.js';
 
-export default defineConfig({
+export default packageBuild({
   entry: ['src/index.ts', 'src/stdio.ts', 'src/websocket.ts'],
-  format: ['esm', 'cjs'],
-  dts: true,
-  sourcemap: true,
-  clean: true,
-  target: 'es2022',
   platform: 'node',
-  // Resolve workspace packages through their built types, not their sources.
   tsconfig: 'tsconfig.build.json',
 });
