@@ -125,6 +125,7 @@ export class Connection<
   private readonly inflight = new Set<AbortController>();
   private readonly queue: QueuedMessage[] = [];
   private readonly closeListeners = new Set<(info: CloseInfo) => void>();
+  private readonly drainWaiters: Array<() => void> = [];
   private counter = 0;
   private writing = false;
   private started = false;
@@ -220,8 +221,14 @@ export class Connection<
     return this.handled(this.enqueue(message, 'message'), 'message');
   }
 
-  /** Closes the transport; pending requests reject with a `closed` error. */
-  async close(info: CloseInfo = {}): Promise<void> {
+  /**
+   * Closes the connection. Messages already queued are written first (for at most
+   * `flushTimeoutMs`, default 5 s); then the transport closes and pending requests reject with
+   * a `closed` error.
+   */
+  async close(info: CloseInfo = {}, options: { flushTimeoutMs?: number } = {}): Promise<void> {
+    if (this.closeInfo) return;
+    await this.flush(options.flushTimeoutMs ?? 5_000);
     if (this.closeInfo) return;
     try {
       await this.transport.close(info);
@@ -230,6 +237,23 @@ export class Connection<
     }
     // A transport that did not report its close still closes the connection.
     this.handleClose(info);
+  }
+
+  /** Resolves when every queued message has been written, or after `timeoutMs`. */
+  private async flush(timeoutMs: number): Promise<void> {
+    if (this.queue.length === 0 && !this.writing) return;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const drained = new Promise<void>((resolve) => this.drainWaiters.push(resolve));
+    const expired = new Promise<void>((resolve) => {
+      timer = setTimeout(() => {
+        this.logger.warn(
+          `closing with ${this.queue.length} messages still unsent after ${timeoutMs} ms`,
+        );
+        resolve();
+      }, timeoutMs);
+    });
+    await Promise.race([drained, expired]);
+    clearTimeout(timer);
   }
 
   private sendRequest(
@@ -374,6 +398,7 @@ export class Connection<
       }
     } finally {
       this.writing = false;
+      for (const resolve of this.drainWaiters.splice(0)) resolve();
     }
   }
 

@@ -293,3 +293,20 @@ describe('typing', () => {
     expect(result.sum).toBe(3);
   });
 });
+
+describe('close', () => {
+  it.each(TRANSPORT_KINDS)('writes queued messages before closing (%s)', async (kind) => {
+    const { server, client } = await connect(kind);
+    const seen: number[] = [];
+    const got = new Promise<void>((resolve) => {
+      server.onNotification('note', ({ n }) => {
+        seen.push(n);
+        if (n === 199) resolve();
+      });
+    });
+    for (let n = 0; n < 200; n++) void client.notify('note', { n });
+    await client.close();
+    await got;
+    expect(seen).toHaveLength(200);
+  });
+});
