@@ -63,14 +63,15 @@ export class AutoAuthStorage implements AuthStorage {
   async update(
     change: (current: AuthDotJson | null) => AuthDotJson | null | Promise<AuthDotJson | null>,
   ): Promise<AuthDotJson | null> {
+    let current: AuthDotJson | null;
     try {
-      // Probe first so a broken keyring sends the whole update to the file, under its lock.
-      await this.keyring.load();
+      // A broken keyring sends the whole update to the file, under the file's lock.
+      current = await this.keyring.load();
     } catch (error) {
       this.fallback(error);
       return this.file.update(change);
     }
-    const next = await change(await this.load());
+    const next = await change(current ?? (await this.file.load()));
     if (next === null) await this.delete();
     else await this.save(next);
     return next;
