@@ -154,6 +154,14 @@ export class Connection<
     await this.transport.start();
   }
 
+  /**
+   * Messages queued but not yet handed to the transport, for callers that apply their own
+   * flow control on top of {@link notify}'s high-water-mark promise.
+   */
+  get queuedMessages(): number {
+    return this.queue.length;
+  }
+
   /** True once the transport has closed. */
   get isClosed(): boolean {
     return this.closeInfo !== undefined;

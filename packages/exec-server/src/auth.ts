@@ -1,0 +1,106 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { errors as joseErrors, jwtVerify } from 'jose';
+
+/** How WebSocket clients must authenticate. */
+export type WebSocketAuth =
+  | {
+      /** Any client that can reach the port is accepted. Only for trusted networks. */
+      readonly mode: 'none';
+    }
+  | {
+      /** `Authorization: Bearer <token>`, compared (as SHA-256 digests) in constant time. */
+      readonly mode: 'capability-token';
+      readonly tokenSha256: Buffer;
+    }
+  | {
+      /** `Authorization: Bearer <jwt>`: an HS256 JWT signed with the shared secret. */
+      readonly mode: 'signed-bearer-token';
+      readonly secret: Uint8Array;
+      readonly issuer?: string;
+      readonly audience?: string;
+      /** Tolerance for `exp`/`nbf`/`iat`. Default 30 s. */
+      readonly maxClockSkewSeconds?: number;
+    };
+
+/** The outcome of checking an upgrade request. */
+export type AuthDecision = { readonly ok: true } | { readonly ok: false; readonly reason: string };
+
+const sha256 = (value: string | Uint8Array) => createHash('sha256').update(value).digest();
+
+/** Capability-token auth from the token itself. */
+export function capabilityTokenAuth(token: string): WebSocketAuth {
+  if (token.length === 0) throw new Error('the capability token must not be empty');
+  return { mode: 'capability-token', tokenSha256: sha256(token) };
+}
+
+/** Capability-token auth from a hex SHA-256 digest of the token. */
+export function capabilityTokenSha256Auth(hex: string): WebSocketAuth {
+  if (!/^[0-9a-fA-F]{64}$/.test(hex)) {
+    throw new Error('--ws-token-sha256 must be 64 hexadecimal characters (a SHA-256 digest)');
+  }
+  return { mode: 'capability-token', tokenSha256: Buffer.from(hex, 'hex') };
+}
+
+async function readSecretFile(file: string, flag: string): Promise<string> {
+  if (!path.isAbsolute(file)) throw new Error(`${flag} must be an absolute path, got ${file}`);
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    throw new Error(`cannot read ${flag} ${file}: ${(error as Error).message}`);
+  }
+  const trimmed = text.trim();
+  if (trimmed.length === 0) throw new Error(`${flag} ${file} is empty`);
+  return trimmed;
+}
+
+/** Capability-token auth from a token file (surrounding whitespace is ignored). */
+export async function capabilityTokenFileAuth(file: string): Promise<WebSocketAuth> {
+  return capabilityTokenAuth(await readSecretFile(file, '--ws-token-file'));
+}
+
+/** Signed-bearer-token auth with the shared secret read from a file. */
+export async function signedBearerTokenFileAuth(
+  file: string,
+  checks: { issuer?: string; audience?: string; maxClockSkewSeconds?: number } = {},
+): Promise<WebSocketAuth> {
+  const secret = new TextEncoder().encode(await readSecretFile(file, '--ws-shared-secret-file'));
+  return { mode: 'signed-bearer-token', secret, ...checks };
+}
+
+function bearerToken(header: string | undefined): string | undefined {
+  if (!header) return undefined;
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
+  return match?.[1];
+}
+
+/** Checks an upgrade request's `Authorization` header against `auth`. */
+export async function authorizeUpgrade(
+  auth: WebSocketAuth,
+  authorization: string | undefined,
+): Promise<AuthDecision> {
+  if (auth.mode === 'none') return { ok: true };
+  const token = bearerToken(authorization);
+  if (!token) return { ok: false, reason: 'missing websocket bearer token' };
+  if (auth.mode === 'capability-token') {
+    return timingSafeEqual(sha256(token), auth.tokenSha256)
+      ? { ok: true }
+      : { ok: false, reason: 'invalid websocket bearer token' };
+  }
+  try {
+    await jwtVerify(token, auth.secret, {
+      algorithms: ['HS256'],
+      issuer: auth.issuer,
+      audience: auth.audience,
+      clockTolerance: auth.maxClockSkewSeconds ?? 30,
+      requiredClaims: ['exp'],
+    });
+    return { ok: true };
+  } catch (error) {
+    const detail =
+      error instanceof joseErrors.JOSEError ? `${error.code}: ${error.message}` : String(error);
+    return { ok: false, reason: `invalid websocket bearer token (${detail})` };
+  }
+}

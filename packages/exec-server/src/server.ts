@@ -1,0 +1,145 @@
+import {
+  Connection,
+  type ErrorPolicy,
+  type Logger,
+  stderrLogger,
+  type Transport,
+} from '@codex/jsonrpc';
+import { describeIssues, exec, invalidParams, invalidRequest, parseError } from '@codex/protocol';
+import type { ExecServerConfig } from './config.js';
+import { ExecServerHandler } from './handler.js';
+
+/** What an exec-server connection accepts. */
+export const execServerIncoming = {
+  requests: exec.execRequests,
+  notifications: exec.execClientNotifications,
+} as const;
+
+/** What an exec-server connection sends. */
+export const execServerOutgoing = {
+  requests: {},
+  notifications: exec.execServerNotifications,
+} as const;
+
+/** A server-side exec-server connection. */
+export type ExecServerConnection = Connection<typeof execServerIncoming, typeof execServerOutgoing>;
+
+/**
+ * The seed's error conventions: unknown methods are -32600 `unknown method: <m>`, bad params
+ * -32602 naming the field. Unlike the seed, which drops the connection on unparsable input, a
+ * bad frame gets a -32700 reply (id null) and the connection stays up.
+ */
+export const execServerErrorPolicy: ErrorPolicy = {
+  frame: (error) => parseError(`Parse error: ${error.message}`),
+  invalidMessage: (problem) => invalidRequest(`Invalid request: ${problem.problem}`),
+  unknownMethod: (method) => invalidRequest(`unknown method: ${method}`),
+  invalidParams: (_method, error) => invalidParams(describeIssues(error)),
+};
+
+/** Settings shared by every way of serving exec-server connections. */
+export interface ExecServerOptions {
+  readonly config?: Partial<ExecServerConfig>;
+  readonly logger?: Logger;
+  /**
+   * Queued outbound messages above which a process's output stops being read until the
+   * client catches up. Default 16 (about 1.4 MB of `process/output` at 64 KiB chunks).
+   */
+  readonly outputHighWaterMark?: number;
+}
+
+/** One served connection. */
+export interface ServedExecConnection {
+  readonly connection: ExecServerConnection;
+  readonly handler: ExecServerHandler;
+  /** Resolves once the transport closed and every process of the connection ended. */
+  readonly done: Promise<void>;
+  /** Closes the connection (its processes are terminated). */
+  close(): Promise<void>;
+}
+
+/**
+ * Serves the exec-server protocol on `transport`: routes requests to a fresh
+ * {@link ExecServerHandler}, streams its events as notifications with flow control, and
+ * terminates the connection's processes when the transport closes.
+ */
+export function serveExecConnection(
+  transport: Transport,
+  options: ExecServerOptions = {},
+): ServedExecConnection {
+  const logger = options.logger ?? stderrLogger;
+  const highWaterMark = options.outputHighWaterMark ?? 16;
+  const connection: ExecServerConnection = new Connection(transport, {
+    incoming: execServerIncoming,
+    outgoing: execServerOutgoing,
+    errorPolicy: execServerErrorPolicy,
+    highWaterMark,
+    logger,
+  });
+  const handler = new ExecServerHandler(
+    {
+      output: (event) => {
+        const sent = connection.notify('process/output', {
+          processId: event.processId,
+          stream: event.stream,
+          chunk: event.chunk.toString('base64'),
+        });
+        // Above the high-water mark the promise settles when this message is written.
+        return connection.queuedMessages > highWaterMark ? sent : undefined;
+      },
+      exited: (event) => {
+        void connection.notify('process/exited', {
+          processId: event.processId,
+          exitCode: event.exitCode,
+        });
+      },
+    },
+    { config: options.config, logger },
+  );
+
+  connection.onRequest('initialize', (params) => handler.initialize(params));
+  connection.onNotification('initialized', () => handler.initialized());
+  connection.onRequest('process/start', (params) => handler.start(params));
+  connection.onRequest('process/read', async (params, context) => {
+    const read = await handler.read(params, context.signal);
+    return {
+      chunks: read.chunks.map((chunk) => ({
+        seq: chunk.seq,
+        stream: chunk.stream,
+        chunk: chunk.chunk.toString('base64'),
+      })),
+      nextSeq: read.nextSeq,
+      exited: read.exited,
+      exitCode: read.exitCode,
+      truncated: read.truncated,
+    };
+  });
+  connection.onRequest('process/write', (params) =>
+    handler.write({ processId: params.processId, chunk: Buffer.from(params.chunk, 'base64') }),
+  );
+  connection.onRequest('process/terminate', (params) => handler.terminate(params));
+  connection.onRequest('process/resize', (params) => handler.resize(params));
+  connection.onRequest('process/closeStdin', (params) => handler.closeStdin(params));
+
+  const done = new Promise<void>((resolve) => {
+    connection.onClose((info) => {
+      if (info.reason) logger.debug(`exec-server connection closed: ${info.reason}`);
+      handler.shutdown().then(resolve, (error: unknown) => {
+        logger.error('terminating the processes of a closed connection failed', error);
+        resolve();
+      });
+    });
+  });
+  connection.listen().catch((error: unknown) => {
+    logger.error('exec-server transport failed to start', error);
+    void connection.close({ reason: 'transport failed to start' });
+  });
+  return {
+    connection,
+    handler,
+    done,
+    async close() {
+      await connection.close({ reason: 'server closing' });
+      await done;
+    },
+  };
+}
