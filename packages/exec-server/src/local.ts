@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { stderrLogger } from '@codex/jsonrpc';
 import { ExecServerClient, type ExecServerClientOptions, ExecServerError } from './client.js';
@@ -12,10 +13,12 @@ export interface ExecServerLaunchCommand {
 
 /** The launch command of this package's own bin, run by the current Node. */
 export function defaultExecServerCommand(): ExecServerLaunchCommand {
-  return {
-    program: process.execPath,
-    args: [fileURLToPath(new URL('./bin.js', import.meta.url))],
-  };
+  // Next to this module in the published package; `dist/` when running from the sources.
+  const candidates = ['./bin.js', '../dist/bin.js'].map((relative) =>
+    fileURLToPath(new URL(relative, import.meta.url)),
+  );
+  const bin = candidates.find((candidate) => existsSync(candidate)) ?? candidates[0] ?? '';
+  return { program: process.execPath, args: [bin] };
 }
 
 /** A child exec-server and the client connected to it over its stdio. */
