@@ -107,15 +107,15 @@ export class RawSession {
   }
 }
 
-/** Pids of live processes whose command line contains `needle`. */
-export function processesMatching(needle: string): number[] {
+/** Pids of live (not zombie) processes whose whole command line is `command`. */
+export function processesMatching(command: string): number[] {
   const found: number[] = [];
   for (const entry of readdirSafe('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     try {
-      const cmdline = readFileSync(`/proc/${entry}/cmdline`, 'utf8').replaceAll('\0', ' ');
+      const cmdline = readFileSync(`/proc/${entry}/cmdline`, 'utf8').replaceAll('\0', ' ').trim();
       const state = /State:\s+(\S)/.exec(readFileSync(`/proc/${entry}/status`, 'utf8'))?.[1];
-      if (cmdline.includes(needle) && state !== 'Z') found.push(Number(entry));
+      if (cmdline === command && state !== 'Z') found.push(Number(entry));
     } catch {
       // The process ended while we looked.
     }
