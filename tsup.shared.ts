@@ -6,7 +6,9 @@ import { defineConfig, type Options } from 'tsup';
  * dependencies resolve through their built types rather than their sources.
  */
 export function packageBuild(
-  options: Pick<Options, 'entry' | 'platform' | 'external' | 'format' | 'shims' | 'banner'> & { tsconfig?: string },
+  options: Pick<Options, 'entry' | 'platform' | 'external' | 'format' | 'shims' | 'banner'> & {
+    tsconfig?: string;
+  },
 ) {
   return defineConfig({
     format: ['esm', 'cjs'],

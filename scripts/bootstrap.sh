@@ -5,7 +5,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-APT_PACKAGES=(bubblewrap dbus gnome-keyring libsecret-1-dev)
+# make: node-gyp builds keytar and node-pty (no Linux prebuilds) from source.
+APT_PACKAGES=(bubblewrap dbus gnome-keyring libsecret-1-dev make)
 
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do

@@ -48,7 +48,9 @@ async function main(): Promise<number> {
 main().then(
   (code) => process.exit(code),
   (error: unknown) => {
-    process.stderr.write(`codex-exec-server: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.stderr.write(
+      `codex-exec-server: ${error instanceof Error ? error.message : String(error)}\n`,
+    );
     process.exit(1);
   },
 );

@@ -66,7 +66,10 @@ export async function parseCli(argv: readonly string[]): Promise<CliOptions> {
     },
   });
   const config: Partial<ExecServerConfig> = {
-    retainedOutputBytesPerProcess: integer('--retained-output-bytes', values['retained-output-bytes']),
+    retainedOutputBytesPerProcess: integer(
+      '--retained-output-bytes',
+      values['retained-output-bytes'],
+    ),
     maxProcessesPerConnection: integer('--max-processes', values['max-processes']),
     terminateGraceMs: integer('--terminate-grace-ms', values['terminate-grace-ms']),
   };
@@ -96,18 +99,26 @@ export async function parseCli(argv: readonly string[]): Promise<CliOptions> {
           'exactly one of `--ws-token-file` or `--ws-token-sha256` is required when `--ws-auth capability-token` is set',
         );
       }
-      auth = file !== undefined ? await capabilityTokenFileAuth(file) : capabilityTokenSha256Auth(digest ?? '');
+      auth =
+        file !== undefined
+          ? await capabilityTokenFileAuth(file)
+          : capabilityTokenSha256Auth(digest ?? '');
       break;
     }
     case 'signed-bearer-token': {
       const file = values['ws-shared-secret-file'];
       if (file === undefined) {
-        throw new Error('`--ws-shared-secret-file` is required when `--ws-auth signed-bearer-token` is set');
+        throw new Error(
+          '`--ws-shared-secret-file` is required when `--ws-auth signed-bearer-token` is set',
+        );
       }
       auth = await signedBearerTokenFileAuth(file, {
         issuer: values['ws-issuer'],
         audience: values['ws-audience'],
-        maxClockSkewSeconds: integer('--ws-max-clock-skew-seconds', values['ws-max-clock-skew-seconds']),
+        maxClockSkewSeconds: integer(
+          '--ws-max-clock-skew-seconds',
+          values['ws-max-clock-skew-seconds'],
+        ),
       });
       break;
     }

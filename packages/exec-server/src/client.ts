@@ -144,7 +144,10 @@ export class ExecServerClient {
   private readonly exitWaiters = new Map<string, Set<(exitCode: number) => void>>();
   private readonly logger: Logger;
 
-  private constructor(backendFactory: (emit: (event: ExecServerEvent) => void) => Backend, logger: Logger) {
+  private constructor(
+    backendFactory: (emit: (event: ExecServerEvent) => void) => Backend,
+    logger: Logger,
+  ) {
     this.logger = logger;
     this.backend = backendFactory((event) => this.emit(event));
   }

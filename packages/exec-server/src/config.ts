@@ -35,7 +35,9 @@ export function resolveConfig(overrides: Partial<ExecServerConfig> = {}): ExecSe
   const config = { ...DEFAULT_EXEC_SERVER_CONFIG, ...stripUndefined(overrides) };
   for (const [key, value] of Object.entries(config)) {
     if (!Number.isInteger(value) || value < 0) {
-      throw new RangeError(`exec-server config ${key} must be a non-negative integer, got ${value}`);
+      throw new RangeError(
+        `exec-server config ${key} must be a non-negative integer, got ${value}`,
+      );
     }
   }
   if (config.maxOutputChunkBytes < 1) {

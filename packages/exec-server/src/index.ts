@@ -47,7 +47,7 @@ export {
   spawnLocalExecServer,
 } from './local.js';
 export { type ProcessExit, SpawnError, type SpawnErrorKind, signalExitCode } from './process.js';
-export { RetainedOutput, type OutputChunk, type RetainedRead } from './retained-output.js';
+export { type OutputChunk, RetainedOutput, type RetainedRead } from './retained-output.js';
 export {
   type ExecServerConnection,
   type ExecServerOptions,

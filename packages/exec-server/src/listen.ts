@@ -6,7 +6,11 @@ import { StdioTransport } from '@codex/jsonrpc/stdio';
 import { WebSocketTransport } from '@codex/jsonrpc/websocket';
 import { WebSocketServer } from 'ws';
 import { authorizeUpgrade, type WebSocketAuth } from './auth.js';
-import { type ExecServerOptions, type ServedExecConnection, serveExecConnection } from './server.js';
+import {
+  type ExecServerOptions,
+  type ServedExecConnection,
+  serveExecConnection,
+} from './server.js';
 
 /** Where the server listens. */
 export type ListenTarget =
@@ -107,9 +111,7 @@ export async function startWebSocketServer(
     authorizeUpgrade(options.auth, request.headers.authorization).then(
       (decision) => {
         if (!decision.ok) {
-          logger.warn(
-            `refused websocket from ${request.socket.remoteAddress}: ${decision.reason}`,
-          );
+          logger.warn(`refused websocket from ${request.socket.remoteAddress}: ${decision.reason}`);
           refuse(socket, 401, decision.reason);
           return;
         }

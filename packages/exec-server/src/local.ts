@@ -52,9 +52,13 @@ export async function spawnLocalExecServer(
     child.once('spawn', resolve);
     child.once('error', (error) =>
       reject(
-        new ExecServerError('spawn', `cannot spawn exec-server ${command.program}: ${error.message}`, {
-          cause: error,
-        }),
+        new ExecServerError(
+          'spawn',
+          `cannot spawn exec-server ${command.program}: ${error.message}`,
+          {
+            cause: error,
+          },
+        ),
       ),
     );
   });

@@ -176,21 +176,28 @@ export async function spawnProcess(
   sink: ProcessSink,
   options: SpawnOptions,
 ): Promise<LiveProcess> {
-  const resolved = await resolveSpawn(request);
-  return request.tty
-    ? spawnPty(request, resolved, sink, options)
-    : spawnPipes(request, resolved, sink, options);
+  if (request.tty) {
+    // node-pty reports a failed exec only as output and exit 1: check everything first.
+    return spawnPty(request, await resolveSpawn(request), sink, options);
+  }
+  if (!path.isAbsolute(request.cwd)) await resolveSpawn(request);
+  try {
+    return await spawnPipes(request, sink, options);
+  } catch (error) {
+    // The OS says only ENOENT/EACCES; find out which part was wrong for the message.
+    await resolveSpawn(request);
+    throw error;
+  }
 }
 
 async function spawnPipes(
   request: SpawnRequest,
-  resolved: string,
   sink: ProcessSink,
   options: SpawnOptions,
 ): Promise<LiveProcess> {
   const openStdin = request.openStdin === true;
-  const [, ...args] = request.argv;
-  const child: ChildProcess = spawn(resolved, args, {
+  const [command = '', ...args] = request.argv;
+  const child: ChildProcess = spawn(command, args, {
     cwd: request.cwd,
     env: { ...request.env },
     argv0: request.arg0 ?? request.argv[0],
@@ -205,7 +212,11 @@ async function spawnPipes(
     };
     const onError = (error: Error) => {
       child.off('spawn', onSpawn);
-      reject(new SpawnError('spawn', `cannot run ${request.argv[0]}: ${error.message}`, { cause: error }));
+      reject(
+        new SpawnError('spawn', `cannot run ${request.argv[0]}: ${error.message}`, {
+          cause: error,
+        }),
+      );
     };
     child.once('spawn', onSpawn);
     child.once('error', onError);
@@ -387,7 +398,9 @@ async function spawnPty(
   term.onExit(({ exitCode, signal }) => {
     exited = true;
     const name = signal ? signalName(signal) : null;
-    sink.exit(signal ? { exitCode: signalExitCode(signal), signal: name } : { exitCode, signal: null });
+    sink.exit(
+      signal ? { exitCode: signalExitCode(signal), signal: name } : { exitCode, signal: null },
+    );
   });
   const pid = term.pid;
   return {

@@ -23,7 +23,13 @@ describe('output volume and flow control', () => {
     server.client.onOutput((event) => {
       received += event.chunk.length;
     });
-    await server.client.exec({ processId: 'big', argv: ['head', '-c', String(total), '/dev/zero'], cwd: '/', env: baseEnv(), tty: false });
+    await server.client.exec({
+      processId: 'big',
+      argv: ['head', '-c', String(total), '/dev/zero'],
+      cwd: '/',
+      env: baseEnv(),
+      tty: false,
+    });
     expect(await server.client.wait('big', { timeoutMs: 120_000 })).toBe(0);
     expect(received).toBe(total);
     const read = await server.client.read({ processId: 'big', afterSeq: 0, maxBytes: 4 * MiB });
@@ -48,7 +54,13 @@ describe('output volume and flow control', () => {
     send({
       id: 2,
       method: 'process/start',
-      params: { processId: 'flood', argv: ['head', '-c', String(2048 * MiB), '/dev/zero'], cwd: '/', env: baseEnv(), tty: false },
+      params: {
+        processId: 'flood',
+        argv: ['head', '-c', String(2048 * MiB), '/dev/zero'],
+        cwd: '/',
+        env: baseEnv(),
+        tty: false,
+      },
     });
     // Nobody reads the server's stdout.
     await new Promise((resolve) => setTimeout(resolve, 1_500));

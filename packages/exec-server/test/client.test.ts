@@ -14,7 +14,9 @@ function outputUntil(client: ExecServerClient, processId: string, needle: string
     let text = '';
     const timer = setTimeout(() => {
       off();
-      reject(new Error(`no ${JSON.stringify(needle)} within ${ms} ms; got ${JSON.stringify(text)}`));
+      reject(
+        new Error(`no ${JSON.stringify(needle)} within ${ms} ms; got ${JSON.stringify(text)}`),
+      );
     }, ms);
     const off = client.onOutput((event) => {
       if (event.processId !== processId) return;
@@ -31,7 +33,9 @@ function outputUntil(client: ExecServerClient, processId: string, needle: string
 const ECHO_LOOP =
   "printf 'ready\\n'; while IFS= read -r line; do printf 'echo:%s\\n' \"$line\"; done";
 
-const backends: Array<[string, () => Promise<{ client: ExecServerClient; close: () => Promise<void> }>]> = [
+const backends: Array<
+  [string, () => Promise<{ client: ExecServerClient; close: () => Promise<void> }>]
+> = [
   [
     'a spawned bin over stdio',
     async () => {
@@ -102,7 +106,13 @@ describe.each(backends)('ExecServerClient with %s', (_name, connect) => {
 
   it('caps what communicate keeps and terminates on timeout', async () => {
     const capped = await client.communicate(
-      { processId: 'cap', argv: ['head', '-c', '100000', '/dev/zero'], cwd: '/', env: baseEnv(), tty: false },
+      {
+        processId: 'cap',
+        argv: ['head', '-c', '100000', '/dev/zero'],
+        cwd: '/',
+        env: baseEnv(),
+        tty: false,
+      },
       { maxOutputBytes: 1000 },
     );
     expect(capped.stdout.length).toBe(1000);
@@ -117,7 +127,13 @@ describe.each(backends)('ExecServerClient with %s', (_name, connect) => {
   it('reports signal deaths as 128 + n, for pipes and PTYs alike', async () => {
     for (const tty of [false, true]) {
       const processId = `sig-${tty}`;
-      await client.exec({ processId, argv: ['bash', '-c', 'kill -KILL $$'], cwd: '/', env: baseEnv(), tty });
+      await client.exec({
+        processId,
+        argv: ['bash', '-c', 'kill -KILL $$'],
+        cwd: '/',
+        env: baseEnv(),
+        tty,
+      });
       expect(await client.wait(processId, { timeoutMs: 5_000 })).toBe(137);
     }
   });
@@ -140,7 +156,11 @@ describe.each(backends)('ExecServerClient with %s', (_name, connect) => {
     const first = outputUntil(client, 'size', 'rows=30 cols=100');
     await client.exec({
       processId: 'size',
-      argv: ['bash', '-c', 'echo "rows=$(tput lines) cols=$(tput cols)"; read -r _; echo "after=$(stty size)"'],
+      argv: [
+        'bash',
+        '-c',
+        'echo "rows=$(tput lines) cols=$(tput cols)"; read -r _; echo "after=$(stty size)"',
+      ],
       cwd: '/',
       env: { ...baseEnv(), TERM: 'xterm' },
       tty: true,
@@ -190,7 +210,13 @@ describe.each(backends)('ExecServerClient with %s', (_name, connect) => {
     await client.exec({ processId: 'quick', argv: ['true'], cwd: '/', env: baseEnv(), tty: false });
     expect(await client.wait('quick', { timeoutMs: 5_000 })).toBe(0);
     expect(await client.wait('quick')).toBe(0);
-    await client.exec({ processId: 'long', argv: ['sleep', '30'], cwd: '/', env: baseEnv(), tty: false });
+    await client.exec({
+      processId: 'long',
+      argv: ['sleep', '30'],
+      cwd: '/',
+      env: baseEnv(),
+      tty: false,
+    });
     const error = await client.wait('long', { timeoutMs: 50 }).catch((caught: unknown) => caught);
     expect(ExecServerError.isInstance(error) && error.code).toBe('wait_timeout');
     await client.terminate('long');
@@ -220,7 +246,13 @@ describe.each(backends)('ExecServerClient with %s', (_name, connect) => {
     const off = client.subscribe((event) => {
       if (event.processId === 'events') events.push(event.type);
     });
-    await client.communicate({ processId: 'events', argv: ['echo', 'hi'], cwd: '/', env: baseEnv(), tty: false });
+    await client.communicate({
+      processId: 'events',
+      argv: ['echo', 'hi'],
+      cwd: '/',
+      env: baseEnv(),
+      tty: false,
+    });
     off();
     expect(events).toEqual(['outputDelta', 'exited']);
   });
@@ -248,7 +280,13 @@ describe('connecting', () => {
 
   it('closes a spawned server and its processes', async () => {
     const server: SpawnedExecServer = await spawnLocalExecServer(undefined, quiet);
-    await server.client.exec({ processId: 's', argv: ['sleep', '30'], cwd: '/', env: baseEnv(), tty: false });
+    await server.client.exec({
+      processId: 's',
+      argv: ['sleep', '30'],
+      cwd: '/',
+      env: baseEnv(),
+      tty: false,
+    });
     await server.close();
     expect(server.child.exitCode).toBe(0);
   });

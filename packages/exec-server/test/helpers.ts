@@ -1,14 +1,16 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { createInterface, type Interface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
 import { silentLogger } from '@codex/jsonrpc';
 
 /** The built bin; tests run the real thing in a child process. */
 export const BIN = fileURLToPath(new URL('../dist/bin.js', import.meta.url));
 
 /** A child environment with just PATH. */
-export const baseEnv = (): Record<string, string> => ({ PATH: process.env.PATH ?? '/usr/bin:/bin' });
+export const baseEnv = (): Record<string, string> => ({
+  PATH: process.env.PATH ?? '/usr/bin:/bin',
+});
 
 export const quiet = { logger: silentLogger };
 
@@ -75,7 +77,10 @@ export class RawSession {
   }
 
   /** Waits for a message matching `match` and returns it. */
-  async next(match: (message: Record<string, unknown>) => boolean, ms = 10_000): Promise<Record<string, unknown>> {
+  async next(
+    match: (message: Record<string, unknown>) => boolean,
+    ms = 10_000,
+  ): Promise<Record<string, unknown>> {
     const deadline = Date.now() + ms;
     let seen = 0;
     for (;;) {
@@ -84,7 +89,10 @@ export class RawSession {
         if (match(message)) return message;
       }
       const left = deadline - Date.now();
-      if (left <= 0) throw new Error(`no matching message within ${ms} ms; got ${JSON.stringify(this.lines).slice(0, 2000)}`);
+      if (left <= 0)
+        throw new Error(
+          `no matching message within ${ms} ms; got ${JSON.stringify(this.lines).slice(0, 2000)}`,
+        );
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, left);
         this.waiters.push(() => {
@@ -134,6 +142,7 @@ function readdirSafe(dir: string): string[] {
 /** Peak and current resident memory of a pid, in bytes. */
 export function memoryOf(pid: number): { rss: number; hwm: number } {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const kb = (key: string) => Number(new RegExp(`${key}:\\s+(\\d+) kB`).exec(status)?.[1] ?? 0) * 1024;
+  const kb = (key: string) =>
+    Number(new RegExp(`${key}:\\s+(\\d+) kB`).exec(status)?.[1] ?? 0) * 1024;
   return { rss: kb('VmRSS'), hwm: kb('VmHWM') };
 }

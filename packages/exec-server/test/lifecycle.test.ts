@@ -1,6 +1,15 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { ExecServerClient } from '../src/index.js';
-import { baseEnv, exitOf, processesMatching, quiet, RawSession, startBin, startWsBin, until } from './helpers.js';
+import {
+  baseEnv,
+  exitOf,
+  processesMatching,
+  quiet,
+  RawSession,
+  startBin,
+  startWsBin,
+  until,
+} from './helpers.js';
 
 const children: Array<ReturnType<typeof startBin>['child']> = [];
 afterEach(async () => {
@@ -12,10 +21,22 @@ afterEach(async () => {
 
 /** A unique `sleep` duration, so the test can find exactly its own processes in /proc. */
 let counter = 0;
-const marker = () => `${1000 + process.pid % 1000}.${Date.now() % 100000}${counter++}`;
+const marker = () => `${1000 + (process.pid % 1000)}.${Date.now() % 100000}${counter++}`;
 
-const startRaw = (session: RawSession, id: number, processId: string, script: string, tty = false) =>
-  session.call(id, 'process/start', { processId, argv: ['bash', '-c', script], cwd: '/', env: baseEnv(), tty });
+const startRaw = (
+  session: RawSession,
+  id: number,
+  processId: string,
+  script: string,
+  tty = false,
+) =>
+  session.call(id, 'process/start', {
+    processId,
+    argv: ['bash', '-c', script],
+    cwd: '/',
+    env: baseEnv(),
+    tty,
+  });
 
 describe('process lifetime', () => {
   it.each([false, true])('a closed connection leaves no orphans (tty %s)', async (tty) => {
@@ -25,7 +46,12 @@ describe('process lifetime', () => {
     const session = new RawSession(child);
     await session.handshake();
     await startRaw(session, 1, 'p', `sleep ${a} & sleep ${b}`, tty);
-    await until(5_000, () => processesMatching(`sleep ${a}`).length === 1 && processesMatching(`sleep ${b}`).length === 1);
+    await until(
+      5_000,
+      () =>
+        processesMatching(`sleep ${a}`).length === 1 &&
+        processesMatching(`sleep ${b}`).length === 1,
+    );
     child.stdin?.end();
     expect(await exitOf(child)).toBe(0);
     expect(processesMatching(`sleep ${a}`)).toEqual([]);
@@ -40,7 +66,9 @@ describe('process lifetime', () => {
     await session.handshake();
     await startRaw(session, 1, 'p', `sleep ${a} & sleep ${b}`);
     await until(5_000, () => processesMatching(`sleep ${b}`).length === 1);
-    expect((await session.call(2, 'process/terminate', { processId: 'p' })).result).toEqual({ running: true });
+    expect((await session.call(2, 'process/terminate', { processId: 'p' })).result).toEqual({
+      running: true,
+    });
     const exited = await session.next((message) => message.method === 'process/exited');
     expect(exited.params).toEqual({ processId: 'p', exitCode: 143 });
     await until(5_000, () => processesMatching(`sleep ${a}`).length === 0);
@@ -80,7 +108,13 @@ describe('process lifetime', () => {
       const server = await startWsBin(['--ws-auth', 'none']);
       children.push(server.child);
       const client = await ExecServerClient.connectWebSocket(server.url, quiet);
-      await client.exec({ processId: 'p', argv: ['bash', '-c', `sleep ${a} & sleep ${b}`], cwd: '/', env: baseEnv(), tty: true });
+      await client.exec({
+        processId: 'p',
+        argv: ['bash', '-c', `sleep ${a} & sleep ${b}`],
+        cwd: '/',
+        env: baseEnv(),
+        tty: true,
+      });
       await until(5_000, () => processesMatching(`sleep ${b}`).length === 1);
       server.child.kill(signal);
       expect(await exitOf(server.child)).toBe(0);

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { RetainedOutput } from '../src/retained-output.js';
 
 const bytes = (text: string) => Buffer.from(text);
-const text = (chunks: { bytes: Buffer }[]) => chunks.map((chunk) => chunk.bytes.toString()).join('');
+const text = (chunks: { bytes: Buffer }[]) =>
+  chunks.map((chunk) => chunk.bytes.toString()).join('');
 
 describe('RetainedOutput', () => {
   it('numbers chunks from 1 and reads after an exclusive seq', () => {

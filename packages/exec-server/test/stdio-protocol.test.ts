@@ -67,17 +67,23 @@ describe('exec-server over stdio (the real bin)', () => {
     });
     expect(await error(3, 'process/start', start('c', ['no-such-program-xyz']))).toEqual({
       code: -32603,
-      message: expect.stringMatching(/cannot start process c: cannot run no-such-program-xyz: not found in PATH/),
+      message: expect.stringMatching(
+        /cannot start process c: cannot run no-such-program-xyz: not found in PATH/,
+      ),
     });
     expect(await error(4, 'process/start', start('d', ['true'], { cwd: '/no/such/dir' }))).toEqual({
       code: -32602,
       message: 'cannot start process d: cwd /no/such/dir does not exist',
     });
-    expect(await error(5, 'process/start', start('e', ['true'], { cwd: 'relative' }))).toMatchObject({
+    expect(
+      await error(5, 'process/start', start('e', ['true'], { cwd: 'relative' })),
+    ).toMatchObject({
       code: -32602,
       message: expect.stringContaining('cwd must be an absolute path'),
     });
-    expect(await error(6, 'process/start', start('f', ['no-such-program-xyz'], { tty: true }))).toMatchObject({
+    expect(
+      await error(6, 'process/start', start('f', ['no-such-program-xyz'], { tty: true })),
+    ).toMatchObject({
       code: -32603,
       message: expect.stringContaining('not found in PATH'),
     });
@@ -94,7 +100,9 @@ describe('exec-server over stdio (the real bin)', () => {
       code: -32600,
       message: expect.stringContaining('process dup has no open stdin'),
     });
-    expect(await error(11, 'process/write', { processId: 'dup', chunk: '!!not base64' })).toMatchObject({
+    expect(
+      await error(11, 'process/write', { processId: 'dup', chunk: '!!not base64' }),
+    ).toMatchObject({
       code: -32602,
       message: expect.stringMatching(/chunk: Invalid base64/),
     });
@@ -102,7 +110,9 @@ describe('exec-server over stdio (the real bin)', () => {
       code: -32600,
       message: 'unknown method: process/frobnicate',
     });
-    expect(await error(13, 'process/resize', { processId: 'dup', size: { rows: 10, cols: 10 } })).toEqual({
+    expect(
+      await error(13, 'process/resize', { processId: 'dup', size: { rows: 10, cols: 10 } }),
+    ).toEqual({
       code: -32600,
       message: 'process dup is not a PTY process',
     });
@@ -124,11 +134,20 @@ describe('exec-server over stdio (the real bin)', () => {
     await session.handshake();
     session.send('this is not json');
     const parse = await session.next((message) => message.id === null);
-    expect(parse.error).toMatchObject({ code: -32700, message: expect.stringContaining('Parse error') });
+    expect(parse.error).toMatchObject({
+      code: -32700,
+      message: expect.stringContaining('Parse error'),
+    });
     session.send('["batch"]');
-    session.send({ id: 'x', method: 'process/write', params: { processId: 'p', chunk: 'A'.repeat(17 * 1024 * 1024) } });
+    session.send({
+      id: 'x',
+      method: 'process/write',
+      params: { processId: 'p', chunk: 'A'.repeat(17 * 1024 * 1024) },
+    });
     const tooLarge = await session.next(
-      (message) => message.id === null && String((message.error as { message: string }).message).includes('exceeds'),
+      (message) =>
+        message.id === null &&
+        String((message.error as { message: string }).message).includes('exceeds'),
     );
     expect(tooLarge.error).toMatchObject({ code: -32700 });
     expect(await session.call(2, 'process/terminate', { processId: 'p' })).toEqual({
@@ -140,21 +159,33 @@ describe('exec-server over stdio (the real bin)', () => {
   it('streams output, then exit, and retains it for process/read with a long poll', async () => {
     const session = open();
     await session.handshake();
-    await session.call(1, 'process/start', start('p', ['bash', '-c', 'printf out; printf err >&2; sleep 0.3; printf late; exit 3']));
+    await session.call(
+      1,
+      'process/start',
+      start('p', ['bash', '-c', 'printf out; printf err >&2; sleep 0.3; printf late; exit 3']),
+    );
     const exited = await session.next((message) => message.method === 'process/exited');
     expect(exited.params).toEqual({ processId: 'p', exitCode: 3 });
     const outputs = session.lines
       .filter((message) => (message as { method?: string }).method === 'process/output')
       .map((message) => (message as { params: { stream: string; chunk: string } }).params);
     const decoded = (stream: string) =>
-      outputs.filter((o) => o.stream === stream).map((o) => Buffer.from(o.chunk, 'base64').toString()).join('');
+      outputs
+        .filter((o) => o.stream === stream)
+        .map((o) => Buffer.from(o.chunk, 'base64').toString())
+        .join('');
     expect(decoded('stdout')).toBe('outlate');
     expect(decoded('stderr')).toBe('err');
     // process/exited comes after every process/output of the process.
     expect(session.lines.indexOf(exited)).toBeGreaterThan(
-      Math.max(...session.lines.map((m, i) => ((m as { method?: string }).method === 'process/output' ? i : -1))),
+      Math.max(
+        ...session.lines.map((m, i) =>
+          (m as { method?: string }).method === 'process/output' ? i : -1,
+        ),
+      ),
     );
-    const read = (await session.call(2, 'process/read', { processId: 'p', afterSeq: 0 })).result as {
+    const read = (await session.call(2, 'process/read', { processId: 'p', afterSeq: 0 }))
+      .result as {
       chunks: { seq: number; stream: string; chunk: string }[];
       nextSeq: number;
       exited: boolean;
@@ -168,30 +199,54 @@ describe('exec-server over stdio (the real bin)', () => {
     expect(read.nextSeq).toBe(read.chunks.length + 1);
 
     // Long poll: waits for output that arrives later, and returns at once when there is some.
-    await session.call(3, 'process/start', start('slow', ['bash', '-c', 'sleep 0.4; printf tick; sleep 5']));
+    await session.call(
+      3,
+      'process/start',
+      start('slow', ['bash', '-c', 'sleep 0.4; printf tick; sleep 5']),
+    );
     const began = Date.now();
-    const polled = (await session.call(4, 'process/read', { processId: 'slow', afterSeq: 0, waitMs: 5000 })).result as {
+    const polled = (
+      await session.call(4, 'process/read', { processId: 'slow', afterSeq: 0, waitMs: 5000 })
+    ).result as {
       chunks: { chunk: string }[];
     };
     expect(Buffer.from(polled.chunks[0]?.chunk ?? '', 'base64').toString()).toBe('tick');
     expect(Date.now() - began).toBeLessThan(4000);
-    const empty = (await session.call(5, 'process/read', { processId: 'slow', afterSeq: 1, waitMs: 100 })).result;
-    expect(empty).toEqual({ chunks: [], nextSeq: 2, exited: false, exitCode: null, truncated: false });
+    const empty = (
+      await session.call(5, 'process/read', { processId: 'slow', afterSeq: 1, waitMs: 100 })
+    ).result;
+    expect(empty).toEqual({
+      chunks: [],
+      nextSeq: 2,
+      exited: false,
+      exitCode: null,
+      truncated: false,
+    });
   });
 
   it('writes to open stdin of a pipe process and closes it', async () => {
     const session = open();
     await session.handshake();
     await session.call(1, 'process/start', start('cat', ['cat'], { openStdin: true }));
-    expect(await session.call(2, 'process/write', { processId: 'cat', chunk: Buffer.from('hello\n').toString('base64') })).toEqual({
+    expect(
+      await session.call(2, 'process/write', {
+        processId: 'cat',
+        chunk: Buffer.from('hello\n').toString('base64'),
+      }),
+    ).toEqual({
       id: 2,
       result: { accepted: true },
     });
-    expect(await session.call(3, 'process/closeStdin', { processId: 'cat' })).toEqual({ id: 3, result: {} });
+    expect(await session.call(3, 'process/closeStdin', { processId: 'cat' })).toEqual({
+      id: 3,
+      result: {},
+    });
     const exited = await session.next((message) => message.method === 'process/exited');
     expect(exited.params).toEqual({ processId: 'cat', exitCode: 0 });
     const output = await session.next((message) => message.method === 'process/output');
-    expect(Buffer.from((output.params as { chunk: string }).chunk, 'base64').toString()).toBe('hello\n');
+    expect(Buffer.from((output.params as { chunk: string }).chunk, 'base64').toString()).toBe(
+      'hello\n',
+    );
   });
 
   it('ends when stdin closes and terminates what is still running', async () => {

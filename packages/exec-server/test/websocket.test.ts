@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { connectWebSocket } from '@codex/jsonrpc/websocket';
@@ -60,7 +59,12 @@ const ECHO_LOOP =
 
 describe('the ws:// bin', () => {
   it('prints the real URL for port 0 and serves a PTY echo to an authenticated client', async () => {
-    const server = await startWsBin(['--ws-auth', 'capability-token', '--ws-token-file', tokenFile]);
+    const server = await startWsBin([
+      '--ws-auth',
+      'capability-token',
+      '--ws-token-file',
+      tokenFile,
+    ]);
     children.push(server.child);
     expect(server.url).toMatch(/^ws:\/\/127\.0\.0\.1:\d+$/);
     expect(server.url).not.toBe('ws://127.0.0.1:0');
@@ -74,7 +78,13 @@ describe('the ws:// bin', () => {
     client.onOutput((event) => {
       text += event.chunk.toString();
     });
-    await client.exec({ processId: 'proc-1', argv: ['bash', '-lc', ECHO_LOOP], cwd: process.cwd(), env: baseEnv(), tty: true });
+    await client.exec({
+      processId: 'proc-1',
+      argv: ['bash', '-lc', ECHO_LOOP],
+      cwd: process.cwd(),
+      env: baseEnv(),
+      tty: true,
+    });
     await until(5_000, () => text.includes('ready'));
     await client.write('proc-1', 'hello\n');
     await until(5_000, () => text.includes('echo:hello'));
@@ -83,33 +93,57 @@ describe('the ws:// bin', () => {
   });
 
   it('refuses unauthenticated upgrades with 401 before any JSON-RPC', async () => {
-    const server = await startWsBin(['--ws-auth', 'capability-token', '--ws-token-file', tokenFile]);
+    const server = await startWsBin([
+      '--ws-auth',
+      'capability-token',
+      '--ws-token-file',
+      tokenFile,
+    ]);
     children.push(server.child);
-    expect(await upgrade(server.url)).toEqual({ status: 401, body: 'missing websocket bearer token' });
+    expect(await upgrade(server.url)).toEqual({
+      status: 401,
+      body: 'missing websocket bearer token',
+    });
     expect(await upgrade(server.url, { Authorization: 'Bearer wrong' })).toEqual({
       status: 401,
       body: 'invalid websocket bearer token',
     });
-    expect(await upgrade(server.url, { Authorization: `Basic ${TOKEN}` })).toMatchObject({ status: 401 });
-    expect(await upgrade(server.url, { Authorization: `Bearer ${TOKEN}` })).toEqual({ status: 101, body: '' });
-    const refused = await ExecServerClient.connectWebSocket(server.url, { token: 'nope', ...quiet }).catch(
-      (error: unknown) => error as Error,
-    );
+    expect(await upgrade(server.url, { Authorization: `Basic ${TOKEN}` })).toMatchObject({
+      status: 401,
+    });
+    expect(await upgrade(server.url, { Authorization: `Bearer ${TOKEN}` })).toEqual({
+      status: 101,
+      body: '',
+    });
+    const refused = await ExecServerClient.connectWebSocket(server.url, {
+      token: 'nope',
+      ...quiet,
+    }).catch((error: unknown) => error as Error);
     expect(String(refused)).toMatch(/refused the upgrade with HTTP 401/);
     // A digest works as well as the file.
     const digest = createHash('sha256').update(TOKEN).digest('hex');
-    const byDigest = await startWsBin(['--ws-auth', 'capability-token', '--ws-token-sha256', digest]);
+    const byDigest = await startWsBin([
+      '--ws-auth',
+      'capability-token',
+      '--ws-token-sha256',
+      digest,
+    ]);
     children.push(byDigest.child);
     expect((await upgrade(byDigest.url, { Authorization: `Bearer ${TOKEN}` })).status).toBe(101);
   });
 
   it('verifies signed bearer tokens: secret, issuer, audience, expiry', async () => {
     const server = await startWsBin([
-      '--ws-auth', 'signed-bearer-token',
-      '--ws-shared-secret-file', secretFile,
-      '--ws-issuer', 'codex-tests',
-      '--ws-audience', 'exec-server',
-      '--ws-max-clock-skew-seconds', '5',
+      '--ws-auth',
+      'signed-bearer-token',
+      '--ws-shared-secret-file',
+      secretFile,
+      '--ws-issuer',
+      'codex-tests',
+      '--ws-audience',
+      'exec-server',
+      '--ws-max-clock-skew-seconds',
+      '5',
     ]);
     children.push(server.child);
     const sign = (claims: { iss?: string; aud?: string; exp?: number }, secret = SECRET) => {
@@ -122,10 +156,23 @@ describe('the ws:// bin', () => {
     const now = Math.floor(Date.now() / 1000);
     const good = await sign({ iss: 'codex-tests', aud: 'exec-server', exp: now + 60 });
     const client = await ExecServerClient.connectWebSocket(server.url, { token: good, ...quiet });
-    expect((await client.communicate({ processId: 'x', argv: ['echo', 'ok'], cwd: '/', env: baseEnv(), tty: false })).stdout.toString()).toBe('ok\n');
+    expect(
+      (
+        await client.communicate({
+          processId: 'x',
+          argv: ['echo', 'ok'],
+          cwd: '/',
+          env: baseEnv(),
+          tty: false,
+        })
+      ).stdout.toString(),
+    ).toBe('ok\n');
     await client.close();
     const cases = [
-      await sign({ iss: 'codex-tests', aud: 'exec-server', exp: now + 60 }, 'another-secret-another-secret-another'),
+      await sign(
+        { iss: 'codex-tests', aud: 'exec-server', exp: now + 60 },
+        'another-secret-another-secret-another',
+      ),
       await sign({ iss: 'someone-else', aud: 'exec-server', exp: now + 60 }),
       await sign({ iss: 'codex-tests', aud: 'other', exp: now + 60 }),
       await sign({ iss: 'codex-tests', aud: 'exec-server', exp: now - 60 }),
@@ -147,7 +194,9 @@ describe('the ws:// bin', () => {
     expect(stderr()).toMatch(/ws:\/\/ listeners require authentication/);
     const bad = startBin(['--listen', 'ws://localhost:1234']);
     expect(await exitOf(bad.child)).toBe(2);
-    expect(bad.stderr()).toContain('invalid websocket --listen URL `ws://localhost:1234`; expected `ws://IP:PORT`');
+    expect(bad.stderr()).toContain(
+      'invalid websocket --listen URL `ws://localhost:1234`; expected `ws://IP:PORT`',
+    );
     const missing = startBin(['--listen', 'ws://127.0.0.1:0', '--ws-auth', 'capability-token']);
     expect(await exitOf(missing.child)).toBe(2);
     expect(missing.stderr()).toMatch(/--ws-token-file/);
@@ -186,12 +235,18 @@ describe('startWebSocketServer', () => {
   afterAll(() => server.close());
 
   it('closes a connection that sends an oversized frame with 1009, others stay up', async () => {
-    const transport = await connectWebSocket(server.url, { headers: { Authorization: `Bearer ${TOKEN}` } });
+    const transport = await connectWebSocket(server.url, {
+      headers: { Authorization: `Bearer ${TOKEN}` },
+    });
     const closed = new Promise<{ code?: number }>((resolve) => {
       transport.onclose = resolve;
     });
     await transport.start();
-    await transport.send({ id: 1, method: 'initialize', params: { clientName: 'x'.repeat(100 * 1024) } });
+    await transport.send({
+      id: 1,
+      method: 'initialize',
+      params: { clientName: 'x'.repeat(100 * 1024) },
+    });
     expect((await closed).code).toBe(1009);
     const client = await ExecServerClient.connectWebSocket(server.url, { token: TOKEN, ...quiet });
     expect(await client.terminate('nothing')).toEqual({ running: false });

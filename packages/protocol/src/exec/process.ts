@@ -3,8 +3,17 @@ import { z } from 'zod';
 /** The protocol version `initialize` answers with. */
 export const EXEC_SERVER_PROTOCOL_VERSION = 'exec-server.v0';
 
+/** Standard base64 with padding; one linear pass (chunks can be megabytes). */
+const BASE64_PATTERN = /^[A-Za-z0-9+/]*={0,2}$/;
+
 /** Raw bytes as standard base64 (with padding). */
-export const ByteChunkSchema = z.base64();
+export const ByteChunkSchema = z
+  .string()
+  .regex(BASE64_PATTERN, 'Invalid base64-encoded string')
+  .refine(
+    (value) => value.length % 4 === 0,
+    'Invalid base64-encoded string: length is not a multiple of 4',
+  );
 /** Raw bytes as standard base64. */
 export type ByteChunk = z.infer<typeof ByteChunkSchema>;
 
