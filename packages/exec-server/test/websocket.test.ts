@@ -54,18 +54,19 @@ function upgrade(url: string, headers: Record<string, string> = {}) {
   });
 }
 
+/** A bin on ws://127.0.0.1:0 that wants the capability token; killed after the test. */
+async function startTokenBin() {
+  const server = await startWsBin(['--ws-auth', 'capability-token', '--ws-token-file', tokenFile]);
+  children.push(server.child);
+  return server;
+}
+
 const ECHO_LOOP =
   "printf 'ready\\n'; while IFS= read -r line; do printf 'echo:%s\\n' \"$line\"; done";
 
 describe('the ws:// bin', () => {
   it('prints the real URL for port 0 and serves a PTY echo to an authenticated client', async () => {
-    const server = await startWsBin([
-      '--ws-auth',
-      'capability-token',
-      '--ws-token-file',
-      tokenFile,
-    ]);
-    children.push(server.child);
+    const server = await startTokenBin();
     expect(server.url).toMatch(/^ws:\/\/127\.0\.0\.1:\d+$/);
     expect(server.url).not.toBe('ws://127.0.0.1:0');
     const client = await ExecServerClient.connectWebSocket(server.url, {
@@ -93,13 +94,7 @@ describe('the ws:// bin', () => {
   });
 
   it('refuses unauthenticated upgrades with 401 before any JSON-RPC', async () => {
-    const server = await startWsBin([
-      '--ws-auth',
-      'capability-token',
-      '--ws-token-file',
-      tokenFile,
-    ]);
-    children.push(server.child);
+    const server = await startTokenBin();
     expect(await upgrade(server.url)).toEqual({
       status: 401,
       body: 'missing websocket bearer token',
