@@ -142,6 +142,8 @@ export class ExecServerClient {
   /** Exit codes of recently exited processes, so `wait` after the fact still answers. */
   private readonly exits = new Map<string, number>();
   private readonly exitWaiters = new Map<string, Set<(exitCode: number) => void>>();
+  /** Pending waits, rejected when the connection closes. */
+  private readonly closeCallbacks = new Set<() => void>();
   private readonly logger: Logger;
 
   private constructor(
@@ -150,6 +152,9 @@ export class ExecServerClient {
   ) {
     this.logger = logger;
     this.backend = backendFactory((event) => this.emit(event));
+    void this.backend.closed.then(() => {
+      for (const callback of [...this.closeCallbacks]) callback();
+    });
   }
 
   /** Resolves when the connection to the server is gone. */
@@ -344,6 +349,11 @@ export class ExecServerClient {
         waiters.delete(onExit);
         if (waiters.size === 0) this.exitWaiters.delete(processId);
         options.signal?.removeEventListener('abort', onAbort);
+        this.closeCallbacks.delete(onClosed);
+      };
+      const onClosed = () => {
+        cleanup();
+        reject(new ExecServerError('closed', `connection closed before ${processId} exited`));
       };
       const onExit = (exitCode: number) => {
         cleanup();
@@ -378,11 +388,7 @@ export class ExecServerClient {
           reject(error);
         },
       );
-      this.backend.closed.then(() => {
-        if (!waiters.has(onExit)) return;
-        cleanup();
-        reject(new ExecServerError('closed', `connection closed before ${processId} exited`));
-      }, reject);
+      this.closeCallbacks.add(onClosed);
     });
   }
 
@@ -407,6 +413,8 @@ export class ExecServerClient {
       const wantsStdin = options.stdin !== undefined;
       await this.exec({ ...params, openStdin: params.openStdin ?? (wantsStdin && !params.tty) });
       const exited = this.wait(processId, { signal: options.signal });
+      // Awaited below; until then a failure (say, of the stdin write) must not go unhandled.
+      exited.catch(() => {});
       if (options.timeoutMs !== undefined) {
         timer = setTimeout(() => {
           timedOut = true;

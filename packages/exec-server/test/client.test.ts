@@ -278,6 +278,21 @@ describe('connecting', () => {
     expect(ExecServerError.isInstance(error) && error.code).toBe('spawn');
   });
 
+  it('rejects pending waits when the connection closes', async () => {
+    const server = await spawnLocalExecServer(undefined, quiet);
+    await server.client.exec({
+      processId: 'w',
+      argv: ['sleep', '30'],
+      cwd: '/',
+      env: baseEnv(),
+      tty: false,
+    });
+    const pending = server.client.wait('w').catch((caught: unknown) => caught);
+    await server.close();
+    const error = await pending;
+    expect(ExecServerError.isInstance(error) && error.code).toBe('closed');
+  });
+
   it('closes a spawned server and its processes', async () => {
     const server: SpawnedExecServer = await spawnLocalExecServer(undefined, quiet);
     await server.client.exec({
