@@ -14,6 +14,12 @@ export {
 } from './auth-dot-json.js';
 export { AuthStorageError, type AuthStorageErrorCode } from './errors.js';
 export {
+  FileLockError,
+  type FileLockOptions,
+  withFileLock,
+  writeFileAtomic,
+} from './file-lock.js';
+export {
   type IdTokenInfo,
   IdTokenInfoError,
   type IdTokenInfoErrorKind,
