@@ -1,0 +1,251 @@
+import type { ReasoningEffort, ReasoningSummary, Verbosity } from '../config/schema.js';
+import {
+  CONTEXT_WINDOW_EXCEEDED_MESSAGE,
+  ModelError,
+  QUOTA_EXCEEDED_MESSAGE,
+  retryDelayFromMessage,
+  USAGE_NOT_INCLUDED_MESSAGE,
+} from './errors.js';
+import type { Prompt, ResponseEvent, ResponseItem, TokenUsage } from './types.js';
+
+/** Per-turn model settings. */
+export interface TurnSettings {
+  readonly model: string;
+  readonly reasoningEffort?: ReasoningEffort | null;
+  readonly reasoningSummary?: ReasoningSummary | null;
+  readonly verbosity?: Verbosity | null;
+  /** The thread id: `prompt_cache_key` and the `session_id` header. */
+  readonly threadId?: string;
+}
+
+type Json = Record<string, unknown>;
+
+const asRecord = (value: unknown): Json =>
+  typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Json) : {};
+const asString = (value: unknown): string | null => (typeof value === 'string' ? value : null);
+const asNumber = (value: unknown): number => (typeof value === 'number' ? value : 0);
+
+/** An item as the API expects it in `input`. */
+export function serializeItem(item: ResponseItem): Json {
+  if (item.type === 'other') return { ...item.raw };
+  const out: Json = { ...item };
+  if (out.id === null || out.id === undefined) delete out.id;
+  return out;
+}
+
+/** Reads an output item; unknown or malformed shapes are kept whole as `other`. */
+export function parseItem(value: unknown): ResponseItem {
+  const raw = asRecord(value);
+  const type = raw.type;
+  const has = (...keys: string[]) => keys.every((key) => typeof raw[key] === 'string');
+  switch (type) {
+    case 'message':
+      if (typeof raw.role === 'string' && Array.isArray(raw.content))
+        return raw as unknown as ResponseItem;
+      break;
+    case 'reasoning':
+      if (typeof raw.id === 'string')
+        return {
+          ...raw,
+          summary: Array.isArray(raw.summary) ? raw.summary : [],
+        } as unknown as ResponseItem;
+      break;
+    case 'function_call':
+      if (has('name', 'call_id'))
+        return { ...raw, arguments: asString(raw.arguments) ?? '' } as ResponseItem;
+      break;
+    case 'custom_tool_call':
+      if (has('name', 'call_id'))
+        return { ...raw, input: asString(raw.input) ?? '' } as ResponseItem;
+      break;
+    case 'function_call_output':
+    case 'custom_tool_call_output':
+      if (has('call_id', 'output')) return raw as unknown as ResponseItem;
+      break;
+  }
+  return { type: 'other', raw };
+}
+
+/** The Responses API request body for one turn. */
+export function buildResponsesRequest(prompt: Prompt, settings: TurnSettings): Json {
+  const reasoningWanted =
+    (settings.reasoningEffort !== undefined && settings.reasoningEffort !== null) ||
+    (settings.reasoningSummary !== undefined &&
+      settings.reasoningSummary !== null &&
+      settings.reasoningSummary !== 'none');
+  const reasoning = reasoningWanted
+    ? {
+        ...(settings.reasoningEffort ? { effort: settings.reasoningEffort } : {}),
+        ...(settings.reasoningSummary && settings.reasoningSummary !== 'none'
+          ? { summary: settings.reasoningSummary }
+          : {}),
+      }
+    : null;
+  const text: Json = {};
+  if (settings.verbosity) text.verbosity = settings.verbosity;
+  if (prompt.outputSchema)
+    text.format = {
+      type: 'json_schema',
+      name: 'codex_output_schema',
+      strict: true,
+      schema: prompt.outputSchema,
+    };
+  return {
+    model: settings.model,
+    instructions: prompt.instructions ?? '',
+    input: prompt.input.map(serializeItem),
+    tools: prompt.tools ?? [],
+    tool_choice: prompt.toolChoice ?? 'auto',
+    parallel_tool_calls: prompt.parallelToolCalls ?? false,
+    reasoning,
+    store: false,
+    stream: true,
+    include: reasoning ? ['reasoning.encrypted_content'] : [],
+    ...(settings.threadId !== undefined ? { prompt_cache_key: settings.threadId } : {}),
+    ...(Object.keys(text).length > 0 ? { text } : {}),
+  };
+}
+
+/** `usage` of `response.completed`, in camelCase. */
+export function parseResponsesUsage(value: unknown): TokenUsage | null {
+  const usage = asRecord(value);
+  if (Object.keys(usage).length === 0) return null;
+  const input = asNumber(usage.input_tokens);
+  const output = asNumber(usage.output_tokens);
+  return {
+    inputTokens: input,
+    cachedInputTokens: asNumber(asRecord(usage.input_tokens_details).cached_tokens),
+    outputTokens: output,
+    reasoningOutputTokens: asNumber(asRecord(usage.output_tokens_details).reasoning_tokens),
+    totalTokens: typeof usage.total_tokens === 'number' ? usage.total_tokens : input + output,
+  };
+}
+
+/** The error `response.failed` (or an `error` event) carries, as a typed ModelError. */
+export function responseFailure(error: Json, responseId: string | null): ModelError {
+  const code = asString(error.code) ?? asString(error.type) ?? undefined;
+  const message = asString(error.message) ?? 'the model reported an error without a message';
+  const details = { code, requestId: responseId ?? undefined };
+  switch (code) {
+    case 'context_length_exceeded':
+      return new ModelError('context_window_exceeded', CONTEXT_WINDOW_EXCEEDED_MESSAGE, details);
+    case 'insufficient_quota':
+      return new ModelError('quota_exceeded', QUOTA_EXCEEDED_MESSAGE, details);
+    case 'usage_not_included':
+      return new ModelError('usage_not_included', USAGE_NOT_INCLUDED_MESSAGE, details);
+    case 'rate_limit_exceeded':
+      return new ModelError('rate_limited', `rate limited: ${message}`, {
+        ...details,
+        retryable: true,
+        retryAfterMs: retryDelayFromMessage(message),
+      });
+    case 'server_error':
+    case 'server_is_overloaded':
+    case 'slow_down':
+      return new ModelError('server_error', `the model server failed: ${message}`, {
+        ...details,
+        retryable: true,
+      });
+    default:
+      return new ModelError('response_failed', `the model reported an error: ${message}`, details);
+  }
+}
+
+/**
+ * Maps Responses API stream events to {@link ResponseEvent}s. Returns the events to yield
+ * (none for events that carry nothing new); throws a ModelError for `response.failed`,
+ * `response.incomplete` and `error`.
+ */
+export class ResponsesEventMapper {
+  private responseId: string | null = null;
+  completed = false;
+
+  map(data: Json): ResponseEvent[] {
+    const type = asString(data.type);
+    switch (type) {
+      case 'response.created':
+        this.responseId = asString(asRecord(data.response).id);
+        return [{ type: 'created', responseId: this.responseId }];
+      case 'response.output_item.added':
+        return [{ type: 'outputItemAdded', item: parseItem(data.item) }];
+      case 'response.output_item.done':
+        return [{ type: 'outputItemDone', item: parseItem(data.item) }];
+      case 'response.output_text.delta':
+        return [
+          {
+            type: 'outputTextDelta',
+            itemId: asString(data.item_id),
+            delta: asString(data.delta) ?? '',
+          },
+        ];
+      case 'response.reasoning_summary_part.added':
+        return [
+          {
+            type: 'reasoningSummaryPartAdded',
+            itemId: asString(data.item_id),
+            summaryIndex: asNumber(data.summary_index),
+          },
+        ];
+      case 'response.reasoning_summary_text.delta':
+        return [
+          {
+            type: 'reasoningSummaryDelta',
+            itemId: asString(data.item_id),
+            summaryIndex: asNumber(data.summary_index),
+            delta: asString(data.delta) ?? '',
+          },
+        ];
+      case 'response.reasoning_text.delta':
+        return [
+          {
+            type: 'reasoningTextDelta',
+            itemId: asString(data.item_id),
+            contentIndex: asNumber(data.content_index),
+            delta: asString(data.delta) ?? '',
+          },
+        ];
+      case 'response.function_call_arguments.delta':
+        return [
+          {
+            type: 'functionCallArgumentsDelta',
+            itemId: asString(data.item_id),
+            delta: asString(data.delta) ?? '',
+          },
+        ];
+      case 'response.custom_tool_call_input.delta':
+        return [
+          {
+            type: 'customToolCallInputDelta',
+            itemId: asString(data.item_id),
+            delta: asString(data.delta) ?? '',
+          },
+        ];
+      case 'response.completed': {
+        const response = asRecord(data.response);
+        this.completed = true;
+        return [
+          {
+            type: 'completed',
+            responseId: asString(response.id) ?? this.responseId,
+            tokenUsage: parseResponsesUsage(response.usage),
+          },
+        ];
+      }
+      case 'response.failed':
+        throw responseFailure(asRecord(asRecord(data.response).error), this.responseId);
+      case 'response.incomplete': {
+        const reason =
+          asString(asRecord(asRecord(data.response).incomplete_details).reason) ?? 'unknown';
+        throw new ModelError(
+          'incomplete',
+          `the model stopped before finishing (reason: ${reason})`,
+          { code: reason, requestId: this.responseId ?? undefined },
+        );
+      }
+      case 'error':
+        throw responseFailure(asRecord(data.error ?? data), this.responseId);
+      default:
+        return [];
+    }
+  }
+}
