@@ -4,6 +4,14 @@ export {
   type TempCodexHomeOptions,
 } from './codex-home.js';
 export {
+  fakeAccessToken,
+  fakeIdToken,
+  fakeJwt,
+  type IssuerRequest,
+  type JwtClaims,
+  MockIssuer,
+} from './mock-issuer.js';
+export {
   MockResponsesServer,
   type RecordedRequest,
   type ScriptedResponse,

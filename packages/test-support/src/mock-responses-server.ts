@@ -15,7 +15,7 @@ import {
   type Usage,
 } from './sse.js';
 
-/** One scripted answer to `POST /v1/responses`. */
+/** One scripted answer to `POST /v1/responses` or `POST /v1/chat/completions`. */
 export type ScriptedResponse =
   | {
       readonly kind: 'stream';
@@ -25,6 +25,14 @@ export type ScriptedResponse =
       /** Send this many events, then hold the connection open without data (idle timeout tests). */
       readonly stallAfter?: number;
       /** Send this many events, then drop the connection without ending the stream. */
+      readonly disconnectAfter?: number;
+    }
+  | {
+      /** Pre-framed SSE text chunks (Chat Completions streams use data-only frames). */
+      readonly kind: 'raw';
+      readonly chunks: readonly string[];
+      readonly delayMs?: number;
+      readonly stallAfter?: number;
       readonly disconnectAfter?: number;
     }
   | {
@@ -92,6 +100,21 @@ export const scripted = {
     };
     return { kind: 'error', status, body, headers };
   },
+  /** A Chat Completions stream: each chunk object becomes a `data:` frame, then `data: [DONE]`. */
+  chat(
+    chunks: readonly Record<string, unknown>[],
+    options: {
+      delayMs?: number;
+      stallAfter?: number;
+      disconnectAfter?: number;
+      done?: boolean;
+    } = {},
+  ): ScriptedResponse {
+    const { done = true, ...timing } = options;
+    const frames = chunks.map((chunk) => `data: ${JSON.stringify(chunk)}\n\n`);
+    if (done) frames.push('data: [DONE]\n\n');
+    return { kind: 'raw', chunks: frames, ...timing };
+  },
   /** Raw events, for shapes the builders do not cover. */
   events(
     events: readonly SseEvent[],
@@ -153,6 +176,11 @@ export class MockResponsesServer {
     return this;
   }
 
+  /** TCP connections currently open to the mock. */
+  get openConnections(): number {
+    return this.sockets.size;
+  }
+
   /** How many scripted responses are still queued. */
   get remaining(): number {
     return this.queue.length;
@@ -205,7 +233,10 @@ export class MockResponsesServer {
     }
 
     const path = (req.url ?? '').split('?')[0] ?? '';
-    if (req.method !== 'POST' || !path.endsWith('/responses')) {
+    if (
+      req.method !== 'POST' ||
+      !(path.endsWith('/responses') || path.endsWith('/chat/completions'))
+    ) {
       this.json(res, 404, { error: { message: `mock: no route for ${req.method} ${path}` } });
       return;
     }
@@ -227,7 +258,8 @@ export class MockResponsesServer {
       connection: 'keep-alive',
     });
     res.flushHeaders();
-    for (const [index, event] of next.events.entries()) {
+    const frames = next.kind === 'raw' ? next.chunks : next.events.map(frameEvent);
+    for (const [index, frame] of frames.entries()) {
       if (next.stallAfter !== undefined && index >= next.stallAfter) return; // hold the stream open
       if (next.disconnectAfter !== undefined && index >= next.disconnectAfter) {
         res.destroy();
@@ -235,7 +267,7 @@ export class MockResponsesServer {
       }
       if (next.delayMs) await new Promise((resolve) => setTimeout(resolve, next.delayMs));
       if (res.destroyed) return;
-      res.write(frameEvent(event));
+      res.write(frame);
     }
     res.end();
   }

@@ -108,7 +108,15 @@ function replaceValue(document: TomlDocument, node: AST.TOMLKeyValue, value: unk
 /** Removes `path` and everything under it. */
 function removePath(document: TomlDocument, path: readonly string[]): string {
   const cuts: Array<[number, number, string]> = [];
+  for (const table of standardTables(document)) {
+    if (!startsWith(table.resolvedKey.map(String), path)) continue;
+    const [start, end] = wholeLines(document.text, ...table.range);
+    cuts.push([start, end, '']);
+  }
+  const insideRemovedTable = (node: AST.TOMLKeyValue) =>
+    cuts.some(([start, end]) => node.range[0] >= start && node.range[1] <= end);
   for (const definition of definitions(document)) {
+    if (insideRemovedTable(definition.node)) continue;
     if (startsWith(definition.path, path)) {
       const [start, end] = wholeLines(document.text, ...definition.node.range);
       cuts.push([start, end, '']);
@@ -119,11 +127,6 @@ function removePath(document: TomlDocument, path: readonly string[]): string {
       const [start, end] = definition.node.value.range;
       cuts.push([start, end, formatTomlValue(next)]);
     }
-  }
-  for (const table of standardTables(document)) {
-    if (!startsWith(table.resolvedKey.map(String), path)) continue;
-    const [start, end] = wholeLines(document.text, ...table.range);
-    cuts.push([start, end, '']);
   }
   return spliceAll(document.text, cuts);
 }

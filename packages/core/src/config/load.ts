@@ -313,7 +313,8 @@ export async function loadConfig(options: LoadConfigOptions = {}): Promise<Loade
       },
       configFile,
     );
-  for (const path of fileCheck.unknownKeys) {
+  const byLine = [...fileCheck.unknownKeys].sort((a, b) => (lineOf(a) ?? 0) - (lineOf(b) ?? 0));
+  for (const path of byLine) {
     const location = document.locate(path);
     const key = formatKeyPath(path);
     if (options.strict)
