@@ -20,6 +20,7 @@ import {
   USAGE_NOT_INCLUDED_MESSAGE,
   usageLimitMessage,
 } from './errors.js';
+import { nodeFetch } from './http.js';
 import { buildResponsesRequest, ResponsesEventMapper, type TurnSettings } from './responses.js';
 import { readSseEvents, SseIdleTimeout } from './sse.js';
 import type { Prompt, ResponseEvent } from './types.js';
@@ -40,6 +41,7 @@ export interface ModelClientOptions {
   /** Upper bound on any single retry delay, including server-requested ones. Default 60 s. */
   readonly maxRetryDelayMs?: number;
   readonly env?: Readonly<Record<string, string | undefined>>;
+  /** Default: a `node:http` client that closes abandoned streams at once (see `nodeFetch`). */
   readonly fetch?: typeof fetch;
   readonly logger?: AuthLogger;
   /** Random source for jitter (tests). */
@@ -333,69 +335,78 @@ export class ModelClient {
     return auth;
   }
 
-  /** Sends the request (with request-level retries) and yields the events of one stream. */
+  /**
+   * Sends the request (with request-level retries) and yields the events of one stream. Unless
+   * the stream completes, the request is aborted on the way out, which destroys the connection
+   * (merely cancelling the body would let the HTTP client drain a stalled stream into its pool).
+   */
   private async *streamOnce(
     body: string,
     options: StreamOptions,
     customTools: ReadonlySet<string>,
   ): AsyncGenerator<ResponseEvent> {
-    const response = await this.send(body, options);
-    if (!response.body)
-      throw new ModelError('stream_disconnected', 'the model server sent no body', {
-        retryable: true,
-      });
-    const idleTimeoutMs = streamIdleTimeoutMs(this.provider);
-    if (this.provider.wireApi === 'chat') {
-      const mapper = new ChatEventMapper(customTools);
-      for await (const message of readSseEvents(response.body, {
-        idleTimeoutMs,
-        signal: options.signal,
-      })) {
-        yield* mapper.map(message.data);
-        if (mapper.completed) return;
+    const connection = new AbortController();
+    const signal = options.signal
+      ? AbortSignal.any([options.signal, connection.signal])
+      : connection.signal;
+    let completed = false;
+    try {
+      const response = await this.send(body, { ...options, signal });
+      if (!response.body)
+        throw new ModelError('stream_disconnected', 'the model server sent no body', {
+          retryable: true,
+        });
+      const idleTimeoutMs = streamIdleTimeoutMs(this.provider);
+      const messages = readSseEvents(response.body, { idleTimeoutMs, signal });
+      if (this.provider.wireApi === 'chat') {
+        const mapper = new ChatEventMapper(customTools);
+        for await (const message of messages) {
+          const events = mapper.map(message.data);
+          completed = mapper.completed;
+          yield* events;
+          if (completed) return;
+        }
+        if (mapper.sawFinishReason) {
+          completed = true;
+          yield* mapper.finish(); // some servers never send [DONE]
+          return;
+        }
+        throw new ModelError(
+          'stream_disconnected',
+          'stream disconnected before completion: the chat stream ended without a finish reason',
+          { retryable: true },
+        );
       }
-      if (mapper.sawFinishReason) {
-        yield* mapper.finish(); // some servers never send [DONE]
-        return;
+      const mapper = new ResponsesEventMapper();
+      for await (const message of messages) {
+        let data: Record<string, unknown>;
+        try {
+          data = asRecord(JSON.parse(message.data));
+        } catch (error) {
+          this.logger.warn(
+            `ignoring an SSE event that is not JSON: ${message.data.slice(0, 200)}`,
+            error,
+          );
+          continue;
+        }
+        if (typeof data.type !== 'string' && message.event) data.type = message.event;
+        const events = mapper.map(data);
+        completed = mapper.completed;
+        yield* events;
+        if (completed) return;
       }
       throw new ModelError(
         'stream_disconnected',
-        'stream disconnected before completion: the chat stream ended without a finish reason',
-        {
-          retryable: true,
-        },
+        'stream disconnected before completion: stream closed before response.completed',
+        { retryable: true },
       );
+    } finally {
+      if (!completed) connection.abort(new Error('stream abandoned'));
     }
-    const mapper = new ResponsesEventMapper();
-    for await (const message of readSseEvents(response.body, {
-      idleTimeoutMs,
-      signal: options.signal,
-    })) {
-      let data: Record<string, unknown>;
-      try {
-        data = asRecord(JSON.parse(message.data));
-      } catch (error) {
-        this.logger.warn(
-          `ignoring an SSE event that is not JSON: ${message.data.slice(0, 200)}`,
-          error,
-        );
-        continue;
-      }
-      if (typeof data.type !== 'string' && message.event) data.type = message.event;
-      yield* mapper.map(data);
-      if (mapper.completed) return;
-    }
-    throw new ModelError(
-      'stream_disconnected',
-      'stream disconnected before completion: stream closed before response.completed',
-      {
-        retryable: true,
-      },
-    );
   }
 
   private async send(body: string, options: StreamOptions): Promise<Response> {
-    const doFetch = this.options.fetch ?? fetch;
+    const doFetch = this.options.fetch ?? nodeFetch;
     const maxRetries = requestMaxRetries(this.provider);
     let auth = await this.currentAuth();
     let refreshedAfter401 = false;
