@@ -594,7 +594,9 @@ describe('ModelClient over Chat Completions', () => {
         { role: 'tool', tool_call_id: 'c2', content: 'Done' },
       ],
     });
-    const tools = (request?.body as { tools: Array<{ function: { name: string } }> }).tools;
+    const { tools } = (
+      server.requests[0] as { body: { tools: Array<{ function: { name: string } }> } }
+    ).body;
     expect(tools.map((tool) => tool.function.name)).toEqual(['shell', 'apply_patch']);
     expect(request?.headers['openai-beta']).toBeUndefined();
   });
