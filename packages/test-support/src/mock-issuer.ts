@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { Socket } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { type LocalServer, readBody, startLocalServer } from './local-server.js';
 
 /** Claims for {@link fakeJwt}; `exp`/`iat` are seconds. */
 export type JwtClaims = Record<string, unknown>;
@@ -53,16 +53,17 @@ export class MockIssuer {
   private readonly valid = new Set<string>();
   private readonly used = new Set<string>();
   private readonly failures: Array<{ status: number; body: unknown }> = [];
-  private readonly sockets = new Set<Socket>();
   /** Pause before answering a refresh (to overlap concurrent refreshes). */
   delayMs = 0;
   /** Lifetime of issued access tokens, seconds. */
   accessTokenLifetime = 3600;
 
-  private constructor(
-    private readonly server: Server,
-    readonly origin: string,
-  ) {}
+  private constructor(private readonly local: LocalServer) {}
+
+  /** e.g. `http://127.0.0.1:40123` */
+  get origin(): string {
+    return this.local.origin;
+  }
 
   /** The token endpoint URL. */
   get tokenUrl(): string {
@@ -76,24 +77,10 @@ export class MockIssuer {
 
   static async start(): Promise<MockIssuer> {
     let instance: MockIssuer | undefined;
-    const server = createServer((req, res) => {
-      instance?.handle(req, res).catch((error: unknown) => {
-        console.error('[mock-issuer] handler failed', error);
-        res.destroy();
-      });
+    const local = await startLocalServer('mock-issuer', async (req, res) => {
+      await instance?.handle(req, res);
     });
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(0, '127.0.0.1', () => resolve());
-    });
-    const address = server.address();
-    if (address === null || typeof address === 'string')
-      throw new Error('mock issuer has no TCP address');
-    instance = new MockIssuer(server, `http://127.0.0.1:${address.port}`);
-    server.on('connection', (socket) => {
-      instance?.sockets.add(socket);
-      socket.on('close', () => instance?.sockets.delete(socket));
-    });
+    instance = new MockIssuer(local);
     return instance;
   }
 
@@ -109,15 +96,12 @@ export class MockIssuer {
     return this;
   }
 
-  async close(): Promise<void> {
-    for (const socket of this.sockets) socket.destroy();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  close(): Promise<void> {
+    return this.local.close();
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const chunks: Buffer[] = [];
-    for await (const chunk of req) chunks.push(chunk as Buffer);
-    const text = Buffer.concat(chunks).toString('utf8');
+    const text = await readBody(req);
     let body: Record<string, unknown> = {};
     try {
       const parsed: unknown = JSON.parse(text);

@@ -1,11 +1,5 @@
-import {
-  createServer,
-  type IncomingHttpHeaders,
-  type IncomingMessage,
-  type Server,
-  type ServerResponse,
-} from 'node:http';
-import type { Socket } from 'node:net';
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
+import { type LocalServer, readBody, startLocalServer } from './local-server.js';
 import {
   assistantMessage,
   frameEvent,
@@ -133,14 +127,14 @@ export class MockResponsesServer {
   /** Every request received, in order. */
   readonly requests: RecordedRequest[] = [];
   private readonly queue: ScriptedResponse[] = [];
-  private readonly sockets = new Set<Socket>();
   private readonly waiters: Array<{ count: number; resolve: () => void }> = [];
 
-  private constructor(
-    private readonly server: Server,
-    /** e.g. `http://127.0.0.1:40123` */
-    readonly origin: string,
-  ) {}
+  private constructor(private readonly local: LocalServer) {}
+
+  /** e.g. `http://127.0.0.1:40123` */
+  get origin(): string {
+    return this.local.origin;
+  }
 
   /** The base URL to configure as a provider's `base_url`. */
   get url(): string {
@@ -149,24 +143,10 @@ export class MockResponsesServer {
 
   static async start(): Promise<MockResponsesServer> {
     let instance: MockResponsesServer | undefined;
-    const server = createServer((req, res) => {
-      instance?.handle(req, res).catch((error: unknown) => {
-        console.error('[mock-responses] handler failed', error);
-        res.destroy();
-      });
+    const local = await startLocalServer('mock-responses', async (req, res) => {
+      await instance?.handle(req, res);
     });
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(0, '127.0.0.1', () => resolve());
-    });
-    const address = server.address();
-    if (address === null || typeof address === 'string')
-      throw new Error('mock server has no TCP address');
-    instance = new MockResponsesServer(server, `http://127.0.0.1:${address.port}`);
-    server.on('connection', (socket) => {
-      instance?.sockets.add(socket);
-      socket.on('close', () => instance?.sockets.delete(socket));
-    });
+    instance = new MockResponsesServer(local);
     return instance;
   }
 
@@ -178,7 +158,7 @@ export class MockResponsesServer {
 
   /** TCP connections currently open to the mock. */
   get openConnections(): number {
-    return this.sockets.size;
+    return this.local.sockets.size;
   }
 
   /** How many scripted responses are still queued. */
@@ -206,15 +186,12 @@ export class MockResponsesServer {
   }
 
   /** Stops listening and drops open (stalled) connections. */
-  async close(): Promise<void> {
-    for (const socket of this.sockets) socket.destroy();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  close(): Promise<void> {
+    return this.local.close();
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const chunks: Buffer[] = [];
-    for await (const chunk of req) chunks.push(chunk as Buffer);
-    const text = Buffer.concat(chunks).toString('utf8');
+    const text = await readBody(req);
     let body: unknown = text;
     try {
       body = text.length > 0 ? JSON.parse(text) : undefined;

@@ -1,3 +1,5 @@
+import { asRecord } from '../json.js';
+
 const marker = Symbol.for('codex.core.RefreshTokenError');
 
 /** Why a token refresh failed. */
@@ -63,11 +65,6 @@ export interface RefreshedTokens {
   readonly accessToken: string;
   readonly refreshToken: string | null;
 }
-
-const asRecord = (value: unknown): Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value)
-    ? (value as Record<string, unknown>)
-    : {};
 
 /** The error code of an OAuth error body: `{"error": "x"}`, `{"error": {"code": "x"}}` or `{"code": "x"}`. */
 function errorCode(body: unknown): string | null {

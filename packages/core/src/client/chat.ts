@@ -1,13 +1,9 @@
+import { asNumber, asRecord, asString, type JsonObject } from '../json.js';
 import { ModelError } from './errors.js';
 import type { TurnSettings } from './responses.js';
 import type { ContentItem, Prompt, ResponseEvent, ResponseItem, TokenUsage } from './types.js';
 
-type Json = Record<string, unknown>;
-
-const asRecord = (value: unknown): Json =>
-  typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Json) : {};
-const asString = (value: unknown): string | null => (typeof value === 'string' ? value : null);
-const asNumber = (value: unknown): number => (typeof value === 'number' ? value : 0);
+type Json = JsonObject;
 
 /** A freeform tool's text input travels as `{"input": "..."}` over Chat Completions. */
 const FREEFORM_PARAMETERS = {

@@ -2,6 +2,7 @@ import { arch, platform, release } from 'node:os';
 import { type AuthLogger, defaultAuthLogger } from '@codex/auth';
 import { bearerToken, type CodexAuth, type ModelAuthProvider } from '../auth/manager.js';
 import { RefreshTokenError } from '../auth/refresh.js';
+import { asRecord } from '../json.js';
 import {
   CODEX_TS_VERSION,
   type ModelProviderInfo,
@@ -92,11 +93,6 @@ const requestIdOf = (headers: Headers) =>
   headers.get('x-oai-request-id') ??
   headers.get('cf-ray') ??
   undefined;
-
-const asRecord = (value: unknown): Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value)
-    ? (value as Record<string, unknown>)
-    : {};
 
 /** The typed error for a non-2xx response. */
 export async function httpError(response: Response): Promise<ModelError> {

@@ -1,4 +1,5 @@
 import type { ReasoningEffort, ReasoningSummary, Verbosity } from '../config/schema.js';
+import { asNumber, asRecord, asString, type JsonObject } from '../json.js';
 import {
   CONTEXT_WINDOW_EXCEEDED_MESSAGE,
   ModelError,
@@ -18,12 +19,7 @@ export interface TurnSettings {
   readonly threadId?: string;
 }
 
-type Json = Record<string, unknown>;
-
-const asRecord = (value: unknown): Json =>
-  typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Json) : {};
-const asString = (value: unknown): string | null => (typeof value === 'string' ? value : null);
-const asNumber = (value: unknown): number => (typeof value === 'number' ? value : 0);
+type Json = JsonObject;
 
 /** An item as the API expects it in `input`. */
 export function serializeItem(item: ResponseItem): Json {
