@@ -79,9 +79,12 @@ export const scripted = {
       retryAfterSeconds?: number;
       retryAfterMs?: number;
       body?: unknown;
+      /** Sent as `x-request-id`. */
+      requestId?: string;
     } = {},
   ): ScriptedResponse {
     const headers: Record<string, string> = { 'content-type': 'application/json' };
+    if (options.requestId !== undefined) headers['x-request-id'] = options.requestId;
     if (options.retryAfterSeconds !== undefined)
       headers['retry-after'] = String(options.retryAfterSeconds);
     if (options.retryAfterMs !== undefined)

@@ -147,6 +147,12 @@ export function responseFailure(error: Json, responseId: string | null): ModelEr
   }
 }
 
+/** The item id and text of a `*.delta` event. */
+const deltaOf = (data: Json) => ({
+  itemId: asString(data.item_id),
+  delta: asString(data.delta) ?? '',
+});
+
 /**
  * Maps Responses API stream events to {@link ResponseEvent}s. Returns the events to yield
  * (none for events that carry nothing new); throws a ModelError for `response.failed`,
@@ -167,13 +173,7 @@ export class ResponsesEventMapper {
       case 'response.output_item.done':
         return [{ type: 'outputItemDone', item: parseItem(data.item) }];
       case 'response.output_text.delta':
-        return [
-          {
-            type: 'outputTextDelta',
-            itemId: asString(data.item_id),
-            delta: asString(data.delta) ?? '',
-          },
-        ];
+        return [{ type: 'outputTextDelta', ...deltaOf(data) }];
       case 'response.reasoning_summary_part.added':
         return [
           {
@@ -186,36 +186,22 @@ export class ResponsesEventMapper {
         return [
           {
             type: 'reasoningSummaryDelta',
-            itemId: asString(data.item_id),
+            ...deltaOf(data),
             summaryIndex: asNumber(data.summary_index),
-            delta: asString(data.delta) ?? '',
           },
         ];
       case 'response.reasoning_text.delta':
         return [
           {
             type: 'reasoningTextDelta',
-            itemId: asString(data.item_id),
+            ...deltaOf(data),
             contentIndex: asNumber(data.content_index),
-            delta: asString(data.delta) ?? '',
           },
         ];
       case 'response.function_call_arguments.delta':
-        return [
-          {
-            type: 'functionCallArgumentsDelta',
-            itemId: asString(data.item_id),
-            delta: asString(data.delta) ?? '',
-          },
-        ];
+        return [{ type: 'functionCallArgumentsDelta', ...deltaOf(data) }];
       case 'response.custom_tool_call_input.delta':
-        return [
-          {
-            type: 'customToolCallInputDelta',
-            itemId: asString(data.item_id),
-            delta: asString(data.delta) ?? '',
-          },
-        ];
+        return [{ type: 'customToolCallInputDelta', ...deltaOf(data) }];
       case 'response.completed': {
         const response = asRecord(data.response);
         this.completed = true;
