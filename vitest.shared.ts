@@ -16,6 +16,7 @@ export const sharedVitestConfig = defineConfig({
       { find: /^@codex\/jsonrpc\/(stdio|websocket)$/, replacement: `${packages}jsonrpc/src/$1.ts` },
       { find: /^@codex\/auth$/, replacement: `${packages}auth/src/index.ts` },
       { find: /^@codex\/core$/, replacement: `${packages}core/src/index.ts` },
+      { find: /^@codex\/login$/, replacement: `${packages}login/src/index.ts` },
       { find: /^@codex\/exec-server$/, replacement: `${packages}exec-server/src/index.ts` },
       { find: /^@codex\/test-support$/, replacement: `${packages}test-support/src/index.ts` },
     ],

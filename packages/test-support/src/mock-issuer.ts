@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { type LocalServer, readBody, startLocalServer } from './local-server.js';
 
@@ -57,6 +57,14 @@ export class MockIssuer {
   delayMs = 0;
   /** Lifetime of issued access tokens, seconds. */
   accessTokenLifetime = 3600;
+  /** Claims of the id tokens this issuer hands out. */
+  identity = { email: 'user@example.com', accountId: 'acct_mock', planType: 'plus' };
+  /** The next authorize request is answered with `error=access_denied`. */
+  denyNext = false;
+  private readonly codes = new Map<
+    string,
+    { challenge: string; redirectUri: string; clientId: string }
+  >();
 
   private constructor(private readonly local: LocalServer) {}
 
@@ -111,6 +119,10 @@ export class MockIssuer {
     }
     const path = (req.url ?? '').split('?')[0] ?? '';
     this.requests.push({ path, body });
+    if (req.method === 'GET' && path === '/oauth/authorize') {
+      this.authorize(new URL(req.url ?? '/', this.origin).searchParams, res);
+      return;
+    }
     if (req.method !== 'POST' || path !== '/oauth/token') {
       this.json(res, 404, { error: 'not_found' });
       return;
@@ -119,6 +131,10 @@ export class MockIssuer {
     const failure = this.failures.shift();
     if (failure) {
       this.json(res, failure.status, failure.body);
+      return;
+    }
+    if (body.grant_type === 'authorization_code') {
+      this.exchangeCode(body, res);
       return;
     }
     if (body.grant_type !== 'refresh_token' || typeof body.refresh_token !== 'string') {
@@ -140,11 +156,69 @@ export class MockIssuer {
     }
     this.valid.delete(presented);
     this.used.add(presented);
-    this.json(res, 200, {
-      id_token: fakeIdToken(),
+    this.json(res, 200, this.tokens());
+  }
+
+  private tokens() {
+    return {
+      id_token: fakeIdToken(this.identity),
       access_token: fakeAccessToken(this.accessTokenLifetime),
       refresh_token: this.issueRefreshToken(),
-    });
+    };
+  }
+
+  /** Auto-consents: redirects back with a one-time code bound to the PKCE challenge. */
+  private authorize(params: URLSearchParams, res: ServerResponse): void {
+    const redirectUri = params.get('redirect_uri');
+    const state = params.get('state');
+    const challenge = params.get('code_challenge');
+    const clientId = params.get('client_id');
+    if (
+      !redirectUri ||
+      !state ||
+      !challenge ||
+      !clientId ||
+      params.get('response_type') !== 'code' ||
+      params.get('code_challenge_method') !== 'S256'
+    ) {
+      this.json(res, 400, { error: 'invalid_request' });
+      return;
+    }
+    const target = new URL(redirectUri);
+    target.searchParams.set('state', state);
+    if (this.denyNext) {
+      this.denyNext = false;
+      target.searchParams.set('error', 'access_denied');
+      target.searchParams.set('error_description', 'the user declined');
+    } else {
+      const code = `code_${randomBytes(12).toString('hex')}`;
+      this.codes.set(code, { challenge, redirectUri, clientId });
+      target.searchParams.set('code', code);
+    }
+    res.writeHead(302, { location: target.toString() });
+    res.end();
+  }
+
+  /** The authorization_code grant, checking the redirect URI, client and PKCE verifier. */
+  private exchangeCode(body: Record<string, unknown>, res: ServerResponse): void {
+    const code = typeof body.code === 'string' ? body.code : '';
+    const pending = this.codes.get(code);
+    this.codes.delete(code);
+    const verifier = typeof body.code_verifier === 'string' ? body.code_verifier : '';
+    const challenge = createHash('sha256').update(verifier).digest('base64url');
+    if (
+      !pending ||
+      pending.redirectUri !== body.redirect_uri ||
+      pending.clientId !== body.client_id ||
+      pending.challenge !== challenge
+    ) {
+      this.json(res, 400, {
+        error: 'invalid_grant',
+        error_description: 'bad code, redirect_uri, client_id or code_verifier',
+      });
+      return;
+    }
+    this.json(res, 200, this.tokens());
   }
 
   private json(res: ServerResponse, status: number, body: unknown): void {

@@ -1,0 +1,19 @@
+export { errorPage, successPage } from './pages.js';
+export { generatePkce, generateState, type PkceCodes, pkceChallenge } from './pkce.js';
+export {
+  buildAuthorizeUrl,
+  CLIENT_ID,
+  DEFAULT_ISSUER,
+  DEFAULT_LOGIN_PORT,
+  type ExchangedTokens,
+  exchangeCodeForTokens,
+  LOGIN_SCOPES,
+  LOGIN_TIMEOUT_MS,
+  LoginError,
+  type LoginErrorCode,
+  type LoginResult,
+  type LoginServer,
+  type LoginServerOptions,
+  openInBrowser,
+  runLoginServer,
+} from './server.js';

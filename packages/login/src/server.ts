@@ -1,0 +1,521 @@
+import { spawn } from 'node:child_process';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
+import {
+  type AuthCredentialsStoreMode,
+  type AuthDotJson,
+  type AuthLogger,
+  defaultAuthLogger,
+  type IdTokenInfo,
+  parseChatgptJwtClaims,
+  planTypeToString,
+  saveAuth,
+} from '@codex/auth';
+import { errorPage, successPage } from './pages.js';
+import { generatePkce, generateState, type PkceCodes } from './pkce.js';
+
+export const CLIENT_ID = 'app_EMoamEEZ73f0CkXaXp7hrann';
+export const DEFAULT_ISSUER = 'https://auth.openai.com';
+export const DEFAULT_LOGIN_PORT = 1455;
+/** A login attempt is abandoned after this long, as in the original. */
+export const LOGIN_TIMEOUT_MS = 10 * 60 * 1000;
+export const LOGIN_SCOPES = 'openid profile email offline_access';
+
+const marker = Symbol.for('codex.login.LoginError');
+
+/** Why a login did not complete. */
+export type LoginErrorCode =
+  | 'cancelled'
+  | 'timeout'
+  | 'access_denied'
+  | 'token_exchange'
+  | 'workspace_mismatch'
+  | 'port_in_use'
+  | 'save_failed';
+
+/** A login that did not complete; `message` says why and what to do. */
+export class LoginError extends Error {
+  readonly [marker] = true;
+  readonly code: LoginErrorCode;
+
+  constructor(code: LoginErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'LoginError';
+    this.code = code;
+  }
+
+  static isInstance(value: unknown): value is LoginError {
+    return typeof value === 'object' && value !== null && marker in value;
+  }
+}
+
+/** Options of {@link runLoginServer}. */
+export interface LoginServerOptions {
+  readonly codexHome: string;
+  readonly clientId?: string;
+  /** The OAuth issuer's origin. Default `https://auth.openai.com`. */
+  readonly issuer?: string;
+  /** Default 1455; 0 picks a free port. */
+  readonly port?: number;
+  /** Open the authorize URL: true uses the platform opener, a function is called with the URL. */
+  readonly openBrowser?: boolean | ((url: string) => void);
+  /** Refuse logins into any other ChatGPT workspace (account id). */
+  readonly forcedWorkspaceId?: string | null;
+  /** Where the credentials are saved. Default `file`. */
+  readonly storeMode?: AuthCredentialsStoreMode;
+  /** Default 10 minutes. */
+  readonly timeoutMs?: number;
+  /** Sent as `originator` in the authorize URL. Default `codex_cli_rs`. */
+  readonly originator?: string;
+  /** How many nearby ports to try after the requested one stays busy. Default 10. */
+  readonly portFallbacks?: number;
+  readonly fetch?: typeof fetch;
+  readonly logger?: AuthLogger;
+}
+
+/** A completed login. */
+export interface LoginResult {
+  readonly auth: AuthDotJson;
+  readonly email: string | null;
+  readonly accountId: string | null;
+  readonly planType: string | null;
+}
+
+/** A running login server. */
+export interface LoginServer {
+  /** Open this in a browser. */
+  readonly authUrl: string;
+  /** The port actually bound (it may differ from the one asked for). */
+  readonly port: number;
+  /** Stops the server; `done` rejects with `cancelled`. */
+  cancel(): void;
+  /** Resolves once credentials are saved; rejects with a {@link LoginError}. */
+  readonly done: Promise<LoginResult>;
+}
+
+/** The authorize URL with the original's parameters. */
+export function buildAuthorizeUrl(options: {
+  readonly issuer: string;
+  readonly clientId: string;
+  readonly redirectUri: string;
+  readonly pkce: PkceCodes;
+  readonly state: string;
+  readonly originator: string;
+  readonly forcedWorkspaceId?: string | null;
+}): string {
+  const url = new URL('/oauth/authorize', options.issuer);
+  const params: Array<[string, string]> = [
+    ['response_type', 'code'],
+    ['client_id', options.clientId],
+    ['redirect_uri', options.redirectUri],
+    ['scope', LOGIN_SCOPES],
+    ['code_challenge', options.pkce.codeChallenge],
+    ['code_challenge_method', 'S256'],
+    ['id_token_add_organizations', 'true'],
+    ['codex_cli_simplified_flow', 'true'],
+    ['state', options.state],
+    ['originator', options.originator],
+  ];
+  if (options.forcedWorkspaceId) params.push(['allowed_workspace_id', options.forcedWorkspaceId]);
+  for (const [key, value] of params) url.searchParams.set(key, value);
+  return url.toString();
+}
+
+/** Tokens from the token endpoint. */
+export interface ExchangedTokens {
+  readonly idToken: string;
+  readonly accessToken: string;
+  readonly refreshToken: string;
+}
+
+/** Exchanges an authorization code at `{issuer}/oauth/token`. */
+export async function exchangeCodeForTokens(options: {
+  readonly issuer: string;
+  readonly clientId: string;
+  readonly redirectUri: string;
+  readonly code: string;
+  readonly codeVerifier: string;
+  readonly fetch?: typeof fetch;
+  readonly timeoutMs?: number;
+}): Promise<ExchangedTokens> {
+  const url = new URL('/oauth/token', options.issuer).toString();
+  let response: Response;
+  try {
+    response = await (options.fetch ?? fetch)(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({
+        grant_type: 'authorization_code',
+        code: options.code,
+        redirect_uri: options.redirectUri,
+        client_id: options.clientId,
+        code_verifier: options.codeVerifier,
+      }).toString(),
+      signal: AbortSignal.timeout(options.timeoutMs ?? 30_000),
+    });
+  } catch (error) {
+    throw new LoginError('token_exchange', `could not reach ${url}: ${(error as Error).message}`, {
+      cause: error,
+    });
+  }
+  const text = await response.text().catch(() => '');
+  if (!response.ok)
+    throw new LoginError(
+      'token_exchange',
+      `the token endpoint answered ${response.status}: ${text.slice(0, 300)}`,
+    );
+  let body: Record<string, unknown>;
+  try {
+    body = JSON.parse(text) as Record<string, unknown>;
+  } catch (error) {
+    throw new LoginError(
+      'token_exchange',
+      'the token endpoint answered with something other than JSON',
+      { cause: error },
+    );
+  }
+  const { id_token: idToken, access_token: accessToken, refresh_token: refreshToken } = body;
+  if (
+    typeof idToken !== 'string' ||
+    typeof accessToken !== 'string' ||
+    typeof refreshToken !== 'string'
+  )
+    throw new LoginError(
+      'token_exchange',
+      'the token endpoint did not return id_token, access_token and refresh_token',
+    );
+  return { idToken, accessToken, refreshToken };
+}
+
+/** Opens `url` with the platform's opener; failures are logged, not thrown. */
+export function openInBrowser(url: string, logger: AuthLogger = defaultAuthLogger): void {
+  const command =
+    process.platform === 'darwin' ? 'open' : process.platform === 'win32' ? 'cmd' : 'xdg-open';
+  const args = process.platform === 'win32' ? ['/c', 'start', '', url] : [url];
+  try {
+    const child = spawn(command, args, { stdio: 'ignore', detached: true });
+    child.on('error', (error) =>
+      logger.warn(`could not open a browser (${command}): ${error.message}; open ${url} yourself`),
+    );
+    child.unref();
+  } catch (error) {
+    logger.warn(`could not open a browser: ${(error as Error).message}; open ${url} yourself`);
+  }
+}
+
+async function listenOn(server: Server, port: number): Promise<number> {
+  await new Promise<void>((resolve, reject) => {
+    const onError = (error: Error) => {
+      server.off('listening', onListening);
+      reject(error);
+    };
+    const onListening = () => {
+      server.off('error', onError);
+      resolve();
+    };
+    server.once('error', onError);
+    server.once('listening', onListening);
+    server.listen(port, '127.0.0.1');
+  });
+  const address = server.address();
+  if (address === null || typeof address === 'string')
+    throw new Error('the login server has no TCP port');
+  return address.port;
+}
+
+const inUse = (error: unknown) => (error as NodeJS.ErrnoException).code === 'EADDRINUSE';
+
+/** Binds `port`; when busy, asks a previous login server there to cancel, then tries nearby ports. */
+async function bind(
+  server: Server,
+  port: number,
+  fallbacks: number,
+  logger: AuthLogger,
+): Promise<number> {
+  if (port === 0) return listenOn(server, 0);
+  for (let attempt = 0; attempt < 5; attempt++) {
+    try {
+      return await listenOn(server, port);
+    } catch (error) {
+      if (!inUse(error)) throw error;
+      if (attempt === 0) {
+        logger.debug(`port ${port} is busy; asking a previous login server there to cancel`);
+        await fetch(`http://127.0.0.1:${port}/cancel`, {
+          signal: AbortSignal.timeout(2_000),
+        }).catch(() => {});
+      }
+      await new Promise((resolve) => setTimeout(resolve, 100 * (attempt + 1)));
+    }
+  }
+  for (let next = port + 1; next <= port + fallbacks; next++) {
+    try {
+      const bound = await listenOn(server, next);
+      logger.warn(`port ${port} is in use; the login server listens on ${bound} instead`);
+      return bound;
+    } catch (error) {
+      if (!inUse(error)) throw error;
+    }
+  }
+  throw new LoginError(
+    'port_in_use',
+    `ports ${port}-${port + fallbacks} are all in use; free port ${port} (another login may be running) and try again`,
+  );
+}
+
+/**
+ * Starts the ChatGPT login: a loopback server on 127.0.0.1 waits for the browser to come back to
+ * `/auth/callback` with a code, checks `state`, exchanges the code (PKCE S256) and saves the
+ * tokens through `@codex/auth`. `/cancel` or `cancel()` stops it; so does the timeout.
+ */
+export async function runLoginServer(options: LoginServerOptions): Promise<LoginServer> {
+  const logger = options.logger ?? defaultAuthLogger;
+  const issuer = options.issuer ?? DEFAULT_ISSUER;
+  const clientId = options.clientId ?? CLIENT_ID;
+  const pkce = generatePkce();
+  const state = generateState();
+  const sockets = new Set<Socket>();
+  let settled = false;
+  let resolveDone!: (result: LoginResult) => void;
+  let rejectDone!: (error: LoginError) => void;
+  const done = new Promise<LoginResult>((resolve, reject) => {
+    resolveDone = resolve;
+    rejectDone = reject;
+  });
+  // A caller that only awaits later must not see an unhandled rejection in between.
+  done.catch(() => {});
+  let lastEmail: string | null = null;
+  let redirectUri = '';
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch((error: unknown) => {
+      logger.warn('login server request failed', error);
+      if (!res.headersSent) send(res, 500, errorPage('The login server hit an unexpected error.'));
+      else res.destroy();
+    });
+  });
+  server.on('connection', (socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+  });
+
+  let closed = false;
+  const shutdown = () => {
+    if (closed) return;
+    closed = true;
+    clearTimeout(timer);
+    server.close();
+    // Let the last page reach the browser before the sockets go.
+    setTimeout(() => {
+      for (const socket of sockets) socket.destroy();
+    }, 250).unref();
+  };
+  let successPending = false;
+  const finish = (outcome: { result: LoginResult } | { error: LoginError }) => {
+    if (settled) return;
+    settled = true;
+    if ('error' in outcome) {
+      rejectDone(outcome.error);
+      shutdown();
+      return;
+    }
+    resolveDone(outcome.result);
+    // The browser comes back once more for /success; close after that (or after 5 s).
+    successPending = true;
+    clearTimeout(timer);
+    setTimeout(shutdown, 5_000).unref();
+  };
+
+  const send = (
+    res: ServerResponse,
+    status: number,
+    html: string,
+    headers: Record<string, string> = {},
+  ) => {
+    res.writeHead(status, {
+      'content-type': 'text/html; charset=utf-8',
+      'cache-control': 'no-store',
+      connection: 'close',
+      ...headers,
+    });
+    res.end(html);
+  };
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    switch (url.pathname) {
+      case '/auth/callback':
+        return callback(url, res);
+      case '/success':
+        send(res, 200, successPage(lastEmail));
+        if (successPending) {
+          successPending = false;
+          shutdown();
+        }
+        return;
+      case '/cancel':
+        send(
+          res,
+          200,
+          errorPage('This login was cancelled.', 'Start a new login if you still want to sign in.'),
+        );
+        finish({ error: new LoginError('cancelled', 'the login was cancelled') });
+        return;
+      default:
+        send(res, 404, errorPage('There is nothing at this address.'));
+    }
+  }
+
+  async function callback(url: URL, res: ServerResponse): Promise<void> {
+    if (settled) {
+      send(res, 410, errorPage('This login has already finished.'));
+      return;
+    }
+    const params = url.searchParams;
+    if (params.get('state') !== state) {
+      // Not this attempt's answer (or forged): refuse it and keep waiting for the real one.
+      send(
+        res,
+        400,
+        errorPage('The login response did not match this login attempt (state mismatch).'),
+      );
+      return;
+    }
+    const oauthError = params.get('error');
+    if (oauthError) {
+      const description = params.get('error_description') ?? oauthError;
+      send(res, 200, errorPage(`Sign-in was not completed: ${description}.`));
+      finish({
+        error: new LoginError('access_denied', `sign-in was not completed: ${description}`),
+      });
+      return;
+    }
+    const code = params.get('code');
+    if (!code) {
+      send(res, 400, errorPage('The login response had no authorization code.'));
+      return;
+    }
+    let tokens: ExchangedTokens;
+    let claims: IdTokenInfo;
+    try {
+      tokens = await exchangeCodeForTokens({
+        issuer,
+        clientId,
+        redirectUri,
+        code,
+        codeVerifier: pkce.codeVerifier,
+        fetch: options.fetch,
+      });
+      claims = parseChatgptJwtClaims(tokens.idToken);
+    } catch (error) {
+      const failure = LoginError.isInstance(error)
+        ? error
+        : new LoginError(
+            'token_exchange',
+            `the ID token could not be read: ${(error as Error).message}`,
+            { cause: error },
+          );
+      send(res, 502, errorPage(`Signing in failed: ${failure.message}.`));
+      finish({ error: failure });
+      return;
+    }
+    const forced = options.forcedWorkspaceId ?? null;
+    if (forced !== null && claims.chatgptAccountId !== forced) {
+      const message = `login is restricted to workspace ${forced}, but you signed in to ${claims.chatgptAccountId ?? 'no workspace'}`;
+      send(
+        res,
+        403,
+        errorPage(
+          `Login is restricted to workspace ${forced}.`,
+          'Sign in again and choose that workspace.',
+        ),
+      );
+      finish({ error: new LoginError('workspace_mismatch', message) });
+      return;
+    }
+    const auth: AuthDotJson = {
+      authMode: 'chatgpt',
+      openaiApiKey: null,
+      tokens: {
+        idToken: claims,
+        accessToken: tokens.accessToken,
+        refreshToken: tokens.refreshToken,
+        accountId: claims.chatgptAccountId,
+      },
+      lastRefresh: new Date().toISOString(),
+    };
+    try {
+      await saveAuth(options.codexHome, auth, options.storeMode ?? 'file', { logger });
+    } catch (error) {
+      send(
+        res,
+        500,
+        errorPage(`Your credentials could not be saved: ${(error as Error).message}.`),
+      );
+      finish({
+        error: new LoginError(
+          'save_failed',
+          `credentials could not be saved: ${(error as Error).message}`,
+          { cause: error },
+        ),
+      });
+      return;
+    }
+    lastEmail = claims.email;
+    res.writeHead(302, { location: '/success', 'cache-control': 'no-store' });
+    res.end();
+    finish({
+      result: {
+        auth,
+        email: claims.email,
+        accountId: claims.chatgptAccountId,
+        planType: claims.chatgptPlanType ? planTypeToString(claims.chatgptPlanType) : null,
+      },
+    });
+  }
+
+  const timeoutMs = options.timeoutMs ?? LOGIN_TIMEOUT_MS;
+  const timer = setTimeout(
+    () =>
+      finish({
+        error: new LoginError(
+          'timeout',
+          `the login was not completed within ${Math.round(timeoutMs / 1000)} s`,
+        ),
+      }),
+    timeoutMs,
+  );
+  timer.unref();
+
+  let port: number;
+  try {
+    port = await bind(
+      server,
+      options.port ?? DEFAULT_LOGIN_PORT,
+      options.portFallbacks ?? 10,
+      logger,
+    );
+  } catch (error) {
+    clearTimeout(timer);
+    server.close();
+    throw error;
+  }
+  redirectUri = `http://localhost:${port}/auth/callback`;
+  const authUrl = buildAuthorizeUrl({
+    issuer,
+    clientId,
+    redirectUri,
+    pkce,
+    state,
+    originator: options.originator ?? 'codex_cli_rs',
+    forcedWorkspaceId: options.forcedWorkspaceId,
+  });
+  if (options.openBrowser === true) openInBrowser(authUrl, logger);
+  else if (typeof options.openBrowser === 'function') options.openBrowser(authUrl);
+
+  return {
+    authUrl,
+    port,
+    cancel: () => finish({ error: new LoginError('cancelled', 'the login was cancelled') }),
+    done,
+  };
+}
