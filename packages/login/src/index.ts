@@ -1,3 +1,9 @@
+export {
+  DEVICE_CODE_GRANT,
+  type DeviceCodeLoginOptions,
+  type DeviceCodePrompt,
+  loginWithDeviceCode,
+} from './device-code.js';
 export { errorPage, successPage } from './pages.js';
 export { generatePkce, generateState, type PkceCodes, pkceChallenge } from './pkce.js';
 export {
@@ -16,4 +22,5 @@ export {
   type LoginServerOptions,
   openInBrowser,
   runLoginServer,
+  saveChatgptTokens,
 } from './server.js';

@@ -187,6 +187,65 @@ export async function exchangeCodeForTokens(options: {
   return { idToken, accessToken, refreshToken };
 }
 
+/**
+ * Reads the ID token's claims, enforces `forcedWorkspaceId`, and saves the tokens as a ChatGPT
+ * login in the configured store.
+ */
+export async function saveChatgptTokens(
+  tokens: ExchangedTokens,
+  options: {
+    readonly codexHome: string;
+    readonly storeMode?: AuthCredentialsStoreMode;
+    readonly forcedWorkspaceId?: string | null;
+    readonly logger?: AuthLogger;
+  },
+): Promise<LoginResult> {
+  let claims: IdTokenInfo;
+  try {
+    claims = parseChatgptJwtClaims(tokens.idToken);
+  } catch (error) {
+    throw new LoginError(
+      'token_exchange',
+      `the ID token could not be read: ${(error as Error).message}`,
+      { cause: error },
+    );
+  }
+  const forced = options.forcedWorkspaceId ?? null;
+  if (forced !== null && claims.chatgptAccountId !== forced)
+    throw new LoginError(
+      'workspace_mismatch',
+      `login is restricted to workspace ${forced}, but you signed in to ${claims.chatgptAccountId ?? 'no workspace'}`,
+    );
+  const auth: AuthDotJson = {
+    authMode: 'chatgpt',
+    openaiApiKey: null,
+    tokens: {
+      idToken: claims,
+      accessToken: tokens.accessToken,
+      refreshToken: tokens.refreshToken,
+      accountId: claims.chatgptAccountId,
+    },
+    lastRefresh: new Date().toISOString(),
+  };
+  try {
+    await saveAuth(options.codexHome, auth, options.storeMode ?? 'file', {
+      logger: options.logger,
+    });
+  } catch (error) {
+    throw new LoginError(
+      'save_failed',
+      `credentials could not be saved: ${(error as Error).message}`,
+      { cause: error },
+    );
+  }
+  return {
+    auth,
+    email: claims.email,
+    accountId: claims.chatgptAccountId,
+    planType: claims.chatgptPlanType ? planTypeToString(claims.chatgptPlanType) : null,
+  };
+}
+
 /** Opens `url` with the platform's opener; failures are logged, not thrown. */
 export function openInBrowser(url: string, logger: AuthLogger = defaultAuthLogger): void {
   const command =
@@ -394,10 +453,9 @@ export async function runLoginServer(options: LoginServerOptions): Promise<Login
       send(res, 400, errorPage('The login response had no authorization code.'));
       return;
     }
-    let tokens: ExchangedTokens;
-    let claims: IdTokenInfo;
+    let result: LoginResult;
     try {
-      tokens = await exchangeCodeForTokens({
+      const tokens = await exchangeCodeForTokens({
         issuer,
         clientId,
         redirectUri,
@@ -405,72 +463,28 @@ export async function runLoginServer(options: LoginServerOptions): Promise<Login
         codeVerifier: pkce.codeVerifier,
         fetch: options.fetch,
       });
-      claims = parseChatgptJwtClaims(tokens.idToken);
+      result = await saveChatgptTokens(tokens, { ...options, logger });
     } catch (error) {
       const failure = LoginError.isInstance(error)
         ? error
-        : new LoginError(
-            'token_exchange',
-            `the ID token could not be read: ${(error as Error).message}`,
-            { cause: error },
-          );
-      send(res, 502, errorPage(`Signing in failed: ${failure.message}.`));
+        : new LoginError('token_exchange', (error as Error).message, { cause: error });
+      const status =
+        failure.code === 'workspace_mismatch' ? 403 : failure.code === 'save_failed' ? 500 : 502;
+      const page =
+        failure.code === 'workspace_mismatch'
+          ? errorPage(
+              `Login is restricted to workspace ${options.forcedWorkspaceId}.`,
+              'Sign in again and choose that workspace.',
+            )
+          : errorPage(`Signing in failed: ${failure.message}.`);
+      send(res, status, page);
       finish({ error: failure });
       return;
     }
-    const forced = options.forcedWorkspaceId ?? null;
-    if (forced !== null && claims.chatgptAccountId !== forced) {
-      const message = `login is restricted to workspace ${forced}, but you signed in to ${claims.chatgptAccountId ?? 'no workspace'}`;
-      send(
-        res,
-        403,
-        errorPage(
-          `Login is restricted to workspace ${forced}.`,
-          'Sign in again and choose that workspace.',
-        ),
-      );
-      finish({ error: new LoginError('workspace_mismatch', message) });
-      return;
-    }
-    const auth: AuthDotJson = {
-      authMode: 'chatgpt',
-      openaiApiKey: null,
-      tokens: {
-        idToken: claims,
-        accessToken: tokens.accessToken,
-        refreshToken: tokens.refreshToken,
-        accountId: claims.chatgptAccountId,
-      },
-      lastRefresh: new Date().toISOString(),
-    };
-    try {
-      await saveAuth(options.codexHome, auth, options.storeMode ?? 'file', { logger });
-    } catch (error) {
-      send(
-        res,
-        500,
-        errorPage(`Your credentials could not be saved: ${(error as Error).message}.`),
-      );
-      finish({
-        error: new LoginError(
-          'save_failed',
-          `credentials could not be saved: ${(error as Error).message}`,
-          { cause: error },
-        ),
-      });
-      return;
-    }
-    lastEmail = claims.email;
+    lastEmail = result.email;
     res.writeHead(302, { location: '/success', 'cache-control': 'no-store' });
     res.end();
-    finish({
-      result: {
-        auth,
-        email: claims.email,
-        accountId: claims.chatgptAccountId,
-        planType: claims.chatgptPlanType ? planTypeToString(claims.chatgptPlanType) : null,
-      },
-    });
+    finish({ result });
   }
 
   const timeoutMs = options.timeoutMs ?? LOGIN_TIMEOUT_MS;

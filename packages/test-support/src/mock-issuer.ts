@@ -61,6 +61,13 @@ export class MockIssuer {
   identity = { email: 'user@example.com', accountId: 'acct_mock', planType: 'plus' };
   /** The next authorize request is answered with `error=access_denied`. */
   denyNext = false;
+  /** Seconds between device-code polls the issuer asks for (fractions allowed, for tests). */
+  deviceInterval = 5;
+  /** Answers to the next device-code polls, in order; afterwards: pending until approved. */
+  readonly deviceScript: Array<'pending' | 'slow_down' | 'access_denied' | 'expired_token'> = [];
+  /** When each device-code poll arrived (ms since epoch). */
+  readonly devicePolls: number[] = [];
+  private readonly devices = new Map<string, { userCode: string; approved: boolean }>();
   private readonly codes = new Map<
     string,
     { challenge: string; redirectUri: string; clientId: string }
@@ -123,6 +130,16 @@ export class MockIssuer {
       this.authorize(new URL(req.url ?? '/', this.origin).searchParams, res);
       return;
     }
+    if (req.method === 'POST' && path === '/oauth/device/code') {
+      this.startDevice(res);
+      return;
+    }
+    if (req.method === 'GET' && path === '/device') {
+      const userCode = new URL(req.url ?? '/', this.origin).searchParams.get('user_code') ?? '';
+      const approved = this.approveDevice(userCode);
+      this.json(res, approved ? 200 : 404, { approved });
+      return;
+    }
     if (req.method !== 'POST' || path !== '/oauth/token') {
       this.json(res, 404, { error: 'not_found' });
       return;
@@ -131,6 +148,10 @@ export class MockIssuer {
     const failure = this.failures.shift();
     if (failure) {
       this.json(res, failure.status, failure.body);
+      return;
+    }
+    if (body.grant_type === 'urn:ietf:params:oauth:grant-type:device_code') {
+      this.pollDevice(body, res);
       return;
     }
     if (body.grant_type === 'authorization_code') {
@@ -165,6 +186,51 @@ export class MockIssuer {
       access_token: fakeAccessToken(this.accessTokenLifetime),
       refresh_token: this.issueRefreshToken(),
     };
+  }
+
+  /** Approves the device login showing `userCode` (what the user does in a browser). */
+  approveDevice(userCode: string): boolean {
+    for (const device of this.devices.values()) {
+      if (device.userCode !== userCode) continue;
+      device.approved = true;
+      return true;
+    }
+    return false;
+  }
+
+  private startDevice(res: ServerResponse): void {
+    const deviceCode = `dc_${randomBytes(12).toString('hex')}`;
+    const userCode =
+      `${randomBytes(2).toString('hex')}-${randomBytes(2).toString('hex')}`.toUpperCase();
+    this.devices.set(deviceCode, { userCode, approved: false });
+    this.json(res, 200, {
+      device_code: deviceCode,
+      user_code: userCode,
+      verification_uri: `${this.origin}/device`,
+      verification_uri_complete: `${this.origin}/device?user_code=${userCode}`,
+      expires_in: 600,
+      interval: this.deviceInterval,
+    });
+  }
+
+  private pollDevice(body: Record<string, unknown>, res: ServerResponse): void {
+    this.devicePolls.push(Date.now());
+    const device = this.devices.get(typeof body.device_code === 'string' ? body.device_code : '');
+    if (!device) {
+      this.json(res, 400, { error: 'invalid_grant' });
+      return;
+    }
+    const scripted = this.deviceScript.shift();
+    if (scripted !== undefined && scripted !== 'pending') {
+      this.json(res, 400, { error: scripted });
+      return;
+    }
+    if (scripted === 'pending' || !device.approved) {
+      this.json(res, 400, { error: 'authorization_pending' });
+      return;
+    }
+    this.devices.delete(typeof body.device_code === 'string' ? body.device_code : '');
+    this.json(res, 200, this.tokens());
   }
 
   /** Auto-consents: redirects back with a one-time code bound to the PKCE challenge. */
