@@ -6,7 +6,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # make: node-gyp builds keytar and node-pty (no Linux prebuilds) from source.
-APT_PACKAGES=(bubblewrap dbus gnome-keyring libsecret-1-dev make)
+# chromium: @codex/login drives the real login flow in a headless browser (playwright-core).
+APT_PACKAGES=(bubblewrap chromium dbus gnome-keyring libsecret-1-dev make)
 
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do

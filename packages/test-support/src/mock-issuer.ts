@@ -61,6 +61,9 @@ export class MockIssuer {
   identity = { email: 'user@example.com', accountId: 'acct_mock', planType: 'plus' };
   /** The next authorize request is answered with `error=access_denied`. */
   denyNext = false;
+  /** `auto`: authorize redirects back at once; `page`: it shows a consent page with buttons. */
+  consent: 'auto' | 'page' = 'auto';
+  private readonly pendingConsents = new Map<string, URLSearchParams>();
   /** Seconds between device-code polls the issuer asks for (fractions allowed, for tests). */
   deviceInterval = 5;
   /** Answers to the next device-code polls, in order; afterwards: pending until approved. */
@@ -128,6 +131,18 @@ export class MockIssuer {
     this.requests.push({ path, body });
     if (req.method === 'GET' && path === '/oauth/authorize') {
       this.authorize(new URL(req.url ?? '/', this.origin).searchParams, res);
+      return;
+    }
+    if (req.method === 'POST' && path === '/oauth/authorize/decide') {
+      const form = new URLSearchParams(text);
+      const pending = this.pendingConsents.get(form.get('request') ?? '');
+      this.pendingConsents.delete(form.get('request') ?? '');
+      if (!pending) {
+        this.json(res, 400, { error: 'unknown consent request' });
+        return;
+      }
+      if (form.get('decision') !== 'allow') this.denyNext = true;
+      this.authorize(pending, res, true);
       return;
     }
     if (req.method === 'POST' && path === '/oauth/device/code') {
@@ -234,7 +249,7 @@ export class MockIssuer {
   }
 
   /** Auto-consents: redirects back with a one-time code bound to the PKCE challenge. */
-  private authorize(params: URLSearchParams, res: ServerResponse): void {
+  private authorize(params: URLSearchParams, res: ServerResponse, consented = false): void {
     const redirectUri = params.get('redirect_uri');
     const state = params.get('state');
     const challenge = params.get('code_challenge');
@@ -248,6 +263,17 @@ export class MockIssuer {
       params.get('code_challenge_method') !== 'S256'
     ) {
       this.json(res, 400, { error: 'invalid_request' });
+      return;
+    }
+    if (this.consent === 'page' && !consented) {
+      const id = randomBytes(8).toString('hex');
+      this.pendingConsents.set(id, params);
+      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+      res.end(
+        `<!doctype html><html><head><title>Mock sign-in</title></head><body><h1>Allow Codex to sign in as ${this.identity.email}?</h1>` +
+          `<form method="post" action="/oauth/authorize/decide"><input type="hidden" name="request" value="${id}">` +
+          '<button id="allow" name="decision" value="allow">Allow</button> <button id="deny" name="decision" value="deny">Deny</button></form></body></html>',
+      );
       return;
     }
     const target = new URL(redirectUri);
