@@ -1,3 +1,13 @@
+export { loginWithApiKey } from '@codex/auth';
+export {
+  type AccountOptions,
+  type LoginStatus,
+  type LogoutOptions,
+  type LogoutResult,
+  loginStatus,
+  logout,
+} from './account.js';
+export { LOGIN_CLI_USAGE, type LoginCliIo, runLoginCli } from './cli.js';
 export {
   DEVICE_CODE_GRANT,
   type DeviceCodeLoginOptions,

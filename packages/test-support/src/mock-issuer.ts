@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { exportJWK, generateKeyPair, type JWK, SignJWT } from 'jose';
 import { type LocalServer, readBody, startLocalServer } from './local-server.js';
 
 /** Claims for {@link fakeJwt}; `exp`/`iat` are seconds. */
@@ -68,6 +69,8 @@ export class MockIssuer {
   deviceInterval = 5;
   /** Answers to the next device-code polls, in order; afterwards: pending until approved. */
   readonly deviceScript: Array<'pending' | 'slow_down' | 'access_denied' | 'expired_token'> = [];
+  /** Tokens revoked through `/oauth/revoke`, in order. */
+  readonly revoked: string[] = [];
   /** When each device-code poll arrived (ms since epoch). */
   readonly devicePolls: number[] = [];
   private readonly devices = new Map<string, { userCode: string; approved: boolean }>();
@@ -76,7 +79,12 @@ export class MockIssuer {
     { challenge: string; redirectUri: string; clientId: string }
   >();
 
-  private constructor(private readonly local: LocalServer) {}
+  private constructor(
+    private readonly local: LocalServer,
+    private readonly signingKey: Awaited<ReturnType<typeof generateKeyPair>>['privateKey'],
+    /** The public key that verifies issued tokens (also served at `/.well-known/jwks.json`). */
+    readonly publicJwk: JWK,
+  ) {}
 
   /** e.g. `http://127.0.0.1:40123` */
   get origin(): string {
@@ -98,7 +106,13 @@ export class MockIssuer {
     const local = await startLocalServer('mock-issuer', async (req, res) => {
       await instance?.handle(req, res);
     });
-    instance = new MockIssuer(local);
+    const { privateKey, publicKey } = await generateKeyPair('RS256');
+    instance = new MockIssuer(local, privateKey, {
+      ...(await exportJWK(publicKey)),
+      kid: 'mock-1',
+      alg: 'RS256',
+      use: 'sig',
+    });
     return instance;
   }
 
@@ -129,6 +143,10 @@ export class MockIssuer {
     }
     const path = (req.url ?? '').split('?')[0] ?? '';
     this.requests.push({ path, body });
+    if (req.method === 'GET' && path === '/.well-known/jwks.json') {
+      this.json(res, 200, { keys: [this.publicJwk] });
+      return;
+    }
     if (req.method === 'GET' && path === '/oauth/authorize') {
       this.authorize(new URL(req.url ?? '/', this.origin).searchParams, res);
       return;
@@ -143,6 +161,15 @@ export class MockIssuer {
       }
       if (form.get('decision') !== 'allow') this.denyNext = true;
       this.authorize(pending, res, true);
+      return;
+    }
+    if (req.method === 'POST' && path === '/oauth/revoke') {
+      const form = new URLSearchParams(text);
+      const token = form.get('token') ?? '';
+      this.revoked.push(token);
+      this.valid.delete(token); // RFC 7009: unknown tokens are not an error
+      res.writeHead(200);
+      res.end();
       return;
     }
     if (req.method === 'POST' && path === '/oauth/device/code') {
@@ -166,11 +193,11 @@ export class MockIssuer {
       return;
     }
     if (body.grant_type === 'urn:ietf:params:oauth:grant-type:device_code') {
-      this.pollDevice(body, res);
+      await this.pollDevice(body, res);
       return;
     }
     if (body.grant_type === 'authorization_code') {
-      this.exchangeCode(body, res);
+      await this.exchangeCode(body, res);
       return;
     }
     if (body.grant_type !== 'refresh_token' || typeof body.refresh_token !== 'string') {
@@ -192,13 +219,44 @@ export class MockIssuer {
     }
     this.valid.delete(presented);
     this.used.add(presented);
-    this.json(res, 200, this.tokens());
+    this.json(res, 200, await this.tokens());
   }
 
-  private tokens() {
+  /** An RS256-signed JWT from this issuer. */
+  async sign(claims: JwtClaims, lifetimeSeconds: number): Promise<string> {
+    return new SignJWT(claims)
+      .setProtectedHeader({ alg: 'RS256', kid: 'mock-1', typ: 'JWT' })
+      .setIssuer(this.origin)
+      .setIssuedAt()
+      .setExpirationTime(`${lifetimeSeconds}s`)
+      .setJti(randomBytes(6).toString('hex'))
+      .sign(this.signingKey);
+  }
+
+  /** Signed tokens with the claims the original reads: email, and the auth claim's account, plan and user. */
+  private async tokens() {
+    const auth = {
+      chatgpt_account_id: this.identity.accountId,
+      chatgpt_plan_type: this.identity.planType,
+      chatgpt_user_id: 'user_mock',
+    };
     return {
-      id_token: fakeIdToken(this.identity),
-      access_token: fakeAccessToken(this.accessTokenLifetime),
+      id_token: await this.sign(
+        {
+          email: this.identity.email,
+          aud: 'app_EMoamEEZ73f0CkXaXp7hrann',
+          'https://api.openai.com/auth': auth,
+        },
+        3600,
+      ),
+      access_token: await this.sign(
+        {
+          'https://api.openai.com/auth': auth,
+          'https://api.openai.com/profile': { email: this.identity.email },
+          scp: ['openid', 'profile', 'email', 'offline_access'],
+        },
+        this.accessTokenLifetime,
+      ),
       refresh_token: this.issueRefreshToken(),
     };
   }
@@ -228,7 +286,7 @@ export class MockIssuer {
     });
   }
 
-  private pollDevice(body: Record<string, unknown>, res: ServerResponse): void {
+  private async pollDevice(body: Record<string, unknown>, res: ServerResponse): Promise<void> {
     this.devicePolls.push(Date.now());
     const device = this.devices.get(typeof body.device_code === 'string' ? body.device_code : '');
     if (!device) {
@@ -245,7 +303,7 @@ export class MockIssuer {
       return;
     }
     this.devices.delete(typeof body.device_code === 'string' ? body.device_code : '');
-    this.json(res, 200, this.tokens());
+    this.json(res, 200, await this.tokens());
   }
 
   /** Auto-consents: redirects back with a one-time code bound to the PKCE challenge. */
@@ -292,7 +350,7 @@ export class MockIssuer {
   }
 
   /** The authorization_code grant, checking the redirect URI, client and PKCE verifier. */
-  private exchangeCode(body: Record<string, unknown>, res: ServerResponse): void {
+  private async exchangeCode(body: Record<string, unknown>, res: ServerResponse): Promise<void> {
     const code = typeof body.code === 'string' ? body.code : '';
     const pending = this.codes.get(code);
     this.codes.delete(code);
@@ -310,7 +368,7 @@ export class MockIssuer {
       });
       return;
     }
-    this.json(res, 200, this.tokens());
+    this.json(res, 200, await this.tokens());
   }
 
   private json(res: ServerResponse, status: number, body: unknown): void {
