@@ -6,6 +6,7 @@ import {
   LoginError,
   type LoginResult,
   saveChatgptTokens,
+  tokensFromResponse,
 } from './server.js';
 
 export const DEVICE_CODE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code';
@@ -140,29 +141,12 @@ export async function loginWithDeviceCode(options: DeviceCodeLoginOptions): Prom
       client_id: clientId,
     });
     if (poll.status === 200) {
-      const {
-        id_token: idToken,
-        access_token: accessToken,
-        refresh_token: refreshToken,
-      } = poll.body;
-      if (
-        typeof idToken !== 'string' ||
-        typeof accessToken !== 'string' ||
-        typeof refreshToken !== 'string'
-      )
-        throw new LoginError(
-          'token_exchange',
-          'the token endpoint did not return id_token, access_token and refresh_token',
-        );
-      return saveChatgptTokens(
-        { idToken, accessToken, refreshToken },
-        {
-          codexHome: options.codexHome,
-          storeMode: options.storeMode,
-          forcedWorkspaceId: options.forcedWorkspaceId,
-          logger,
-        },
-      );
+      return saveChatgptTokens(tokensFromResponse(poll.body), {
+        codexHome: options.codexHome,
+        storeMode: options.storeMode,
+        forcedWorkspaceId: options.forcedWorkspaceId,
+        logger,
+      });
     }
     switch (poll.body.error) {
       case 'authorization_pending':

@@ -174,6 +174,11 @@ export async function exchangeCodeForTokens(options: {
       { cause: error },
     );
   }
+  return tokensFromResponse(body);
+}
+
+/** The three tokens of a successful token response; a LoginError when one is missing. */
+export function tokensFromResponse(body: Readonly<Record<string, unknown>>): ExchangedTokens {
   const { id_token: idToken, access_token: accessToken, refresh_token: refreshToken } = body;
   if (
     typeof idToken !== 'string' ||

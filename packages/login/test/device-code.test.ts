@@ -1,37 +1,17 @@
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadAuthDotJson } from '@codex/auth';
-import { MockIssuer } from '@codex/test-support';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { type DeviceCodePrompt, LoginError, loginWithDeviceCode } from '../src/index.js';
+import { describe, expect, it } from 'vitest';
+import { type DeviceCodePrompt, loginWithDeviceCode } from '../src/index.js';
+import { loginErrorOf, quiet, useLoginFixture } from './helpers.js';
 
-const quiet = { warn: () => {}, debug: () => {} };
-let home: string;
-let issuer: MockIssuer;
-
-beforeEach(async () => {
-  home = mkdtempSync(join(tmpdir(), 'codex-device-'));
-  issuer = await MockIssuer.start();
+const fixture = useLoginFixture('codex-device-', (issuer) => {
   issuer.deviceInterval = 0.05;
 });
-afterEach(async () => {
-  await issuer.close();
-  rmSync(home, { recursive: true, force: true });
-});
-
-const failureOf = async (promise: Promise<unknown>) => {
-  try {
-    await promise;
-  } catch (error) {
-    if (LoginError.isInstance(error)) return error;
-    throw error;
-  }
-  throw new Error('expected a LoginError');
-};
 
 describe('loginWithDeviceCode', () => {
   it('shows the code, polls at the given interval, slows down when asked, and saves the login', async () => {
+    const { home, issuer } = fixture;
     issuer.deviceScript.push('pending', 'slow_down', 'pending');
     const prompts: DeviceCodePrompt[] = [];
     const result = await loginWithDeviceCode({
@@ -61,8 +41,9 @@ describe('loginWithDeviceCode', () => {
   });
 
   it('stops on expired_token and access_denied with messages that say what to do', async () => {
+    const { home, issuer } = fixture;
     issuer.deviceScript.push('expired_token');
-    const expired = await failureOf(
+    const expired = await loginErrorOf(
       loginWithDeviceCode({
         codexHome: home,
         issuer: issuer.origin,
@@ -75,7 +56,7 @@ describe('loginWithDeviceCode', () => {
       /^the code [0-9A-F-]+ expired before it was approved; start the login again$/,
     );
     issuer.deviceScript.push('access_denied');
-    const denied = await failureOf(
+    const denied = await loginErrorOf(
       loginWithDeviceCode({
         codexHome: home,
         issuer: issuer.origin,
@@ -91,8 +72,9 @@ describe('loginWithDeviceCode', () => {
   });
 
   it('is cancelled by its AbortSignal and refuses other workspaces', async () => {
+    const { home, issuer } = fixture;
     const controller = new AbortController();
-    const cancelled = await failureOf(
+    const cancelled = await loginErrorOf(
       loginWithDeviceCode({
         codexHome: home,
         issuer: issuer.origin,
@@ -102,7 +84,7 @@ describe('loginWithDeviceCode', () => {
       }),
     );
     expect(cancelled.code).toBe('cancelled');
-    const mismatch = await failureOf(
+    const mismatch = await loginErrorOf(
       loginWithDeviceCode({
         codexHome: home,
         issuer: issuer.origin,

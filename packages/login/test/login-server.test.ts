@@ -1,24 +1,12 @@
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { createServer } from 'node:http';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadAuthDotJson } from '@codex/auth';
-import { MockIssuer } from '@codex/test-support';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { LoginError, pkceChallenge, runLoginServer } from '../src/index.js';
+import { describe, expect, it } from 'vitest';
+import { pkceChallenge, runLoginServer } from '../src/index.js';
+import { loginErrorOf, quiet, useLoginFixture } from './helpers.js';
 
-const quiet = { warn: () => {}, debug: () => {} };
-let home: string;
-let issuer: MockIssuer;
-
-beforeEach(async () => {
-  home = mkdtempSync(join(tmpdir(), 'codex-login-'));
-  issuer = await MockIssuer.start();
-});
-afterEach(async () => {
-  await issuer.close();
-  rmSync(home, { recursive: true, force: true });
-});
+const fixture = useLoginFixture('codex-login-');
 
 /** Follows redirects by hand, as a browser would; returns every status and the last body. */
 async function browse(start: string): Promise<{ statuses: number[]; body: string; url: string }> {
@@ -37,18 +25,9 @@ async function browse(start: string): Promise<{ statuses: number[]; body: string
   }
 }
 
-const loginErrorOf = async (promise: Promise<unknown>) => {
-  try {
-    await promise;
-  } catch (error) {
-    if (LoginError.isInstance(error)) return error;
-    throw error;
-  }
-  throw new Error('expected a LoginError');
-};
-
 describe('runLoginServer (HTTP-driven)', () => {
   it('completes the PKCE flow and saves auth.json with mode 0600', async () => {
+    const { home, issuer } = fixture;
     issuer.identity = { email: 'dev@example.com', accountId: 'acct_team', planType: 'team' };
     const server = await runLoginServer({
       codexHome: home,
@@ -95,6 +74,7 @@ describe('runLoginServer (HTTP-driven)', () => {
   });
 
   it('refuses a callback with the wrong state and keeps waiting for the real one', async () => {
+    const { home, issuer } = fixture;
     const server = await runLoginServer({
       codexHome: home,
       issuer: issuer.origin,
@@ -112,6 +92,7 @@ describe('runLoginServer (HTTP-driven)', () => {
   });
 
   it('reports a declined consent and saves nothing', async () => {
+    const { home, issuer } = fixture;
     issuer.denyNext = true;
     const server = await runLoginServer({
       codexHome: home,
@@ -130,6 +111,7 @@ describe('runLoginServer (HTTP-driven)', () => {
   });
 
   it('refuses a login into another workspace when one is forced', async () => {
+    const { home, issuer } = fixture;
     const server = await runLoginServer({
       codexHome: home,
       issuer: issuer.origin,
@@ -149,6 +131,7 @@ describe('runLoginServer (HTTP-driven)', () => {
   });
 
   it('stops on cancel(), on /cancel and on timeout', async () => {
+    const { home, issuer } = fixture;
     const first = await runLoginServer({
       codexHome: home,
       issuer: issuer.origin,
@@ -183,6 +166,7 @@ describe('runLoginServer (HTTP-driven)', () => {
   });
 
   it('takes over the port from a previous login server, and falls back when something else holds it', async () => {
+    const { home, issuer } = fixture;
     const previous = await runLoginServer({
       codexHome: home,
       issuer: issuer.origin,
