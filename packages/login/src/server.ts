@@ -306,7 +306,11 @@ async function bind(
         logger.debug(`port ${port} is busy; asking a previous login server there to cancel`);
         await fetch(`http://127.0.0.1:${port}/cancel`, {
           signal: AbortSignal.timeout(2_000),
-        }).catch(() => {});
+        })
+          .then((response) => response.arrayBuffer())
+          .catch((error: unknown) =>
+            logger.debug(`no login server answered /cancel on port ${port}`, error),
+          );
       }
       await new Promise((resolve) => setTimeout(resolve, 100 * (attempt + 1)));
     }

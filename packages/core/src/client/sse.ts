@@ -36,7 +36,8 @@ export async function* readSseEvents(
       parser.feed(decoder.decode(chunk.value, { stream: true }));
     }
   } finally {
-    if (!finished) await reader.cancel().catch(() => {});
+    // Cancelling an already-failed body rejects again with the same error; nothing new to report.
+    if (!finished) await reader.cancel().catch(() => undefined);
     reader.releaseLock();
   }
 }
