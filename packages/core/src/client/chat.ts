@@ -1,6 +1,6 @@
-import { asNumber, asRecord, asString, type JsonObject } from '../json.js';
+import { asRecord, asString, type JsonObject } from '../json.js';
 import { ModelError } from './errors.js';
-import type { TurnSettings } from './responses.js';
+import { readTokenUsage, type TurnSettings } from './responses.js';
 import type { ContentItem, Prompt, ResponseEvent, ResponseItem, TokenUsage } from './types.js';
 
 type Json = JsonObject;
@@ -311,14 +311,10 @@ export class ChatEventMapper {
 
 /** Chat Completions `usage`, in the Responses API's terms. */
 export function chatUsage(value: unknown): TokenUsage {
-  const usage = asRecord(value);
-  const input = asNumber(usage.prompt_tokens);
-  const output = asNumber(usage.completion_tokens);
-  return {
-    inputTokens: input,
-    cachedInputTokens: asNumber(asRecord(usage.prompt_tokens_details).cached_tokens),
-    outputTokens: output,
-    reasoningOutputTokens: asNumber(asRecord(usage.completion_tokens_details).reasoning_tokens),
-    totalTokens: typeof usage.total_tokens === 'number' ? usage.total_tokens : input + output,
-  };
+  return readTokenUsage(value, {
+    input: 'prompt_tokens',
+    output: 'completion_tokens',
+    inputDetails: 'prompt_tokens_details',
+    outputDetails: 'completion_tokens_details',
+  });
 }

@@ -102,19 +102,37 @@ export function buildResponsesRequest(prompt: Prompt, settings: TurnSettings): J
   };
 }
 
-/** `usage` of `response.completed`, in camelCase. */
-export function parseResponsesUsage(value: unknown): TokenUsage | null {
+/** The field names one API uses for token counts. */
+interface UsageFields {
+  readonly input: string;
+  readonly output: string;
+  readonly inputDetails: string;
+  readonly outputDetails: string;
+}
+
+/** Reads a usage object with `fields`' names into {@link TokenUsage}. */
+export function readTokenUsage(value: unknown, fields: UsageFields): TokenUsage {
   const usage = asRecord(value);
-  if (Object.keys(usage).length === 0) return null;
-  const input = asNumber(usage.input_tokens);
-  const output = asNumber(usage.output_tokens);
+  const input = asNumber(usage[fields.input]);
+  const output = asNumber(usage[fields.output]);
   return {
     inputTokens: input,
-    cachedInputTokens: asNumber(asRecord(usage.input_tokens_details).cached_tokens),
+    cachedInputTokens: asNumber(asRecord(usage[fields.inputDetails]).cached_tokens),
     outputTokens: output,
-    reasoningOutputTokens: asNumber(asRecord(usage.output_tokens_details).reasoning_tokens),
+    reasoningOutputTokens: asNumber(asRecord(usage[fields.outputDetails]).reasoning_tokens),
     totalTokens: typeof usage.total_tokens === 'number' ? usage.total_tokens : input + output,
   };
+}
+
+/** `usage` of `response.completed`, in camelCase. */
+export function parseResponsesUsage(value: unknown): TokenUsage | null {
+  if (Object.keys(asRecord(value)).length === 0) return null;
+  return readTokenUsage(value, {
+    input: 'input_tokens',
+    output: 'output_tokens',
+    inputDetails: 'input_tokens_details',
+    outputDetails: 'output_tokens_details',
+  });
 }
 
 /** The error `response.failed` (or an `error` event) carries, as a typed ModelError. */
