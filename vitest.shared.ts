@@ -11,6 +11,8 @@ const packages = fileURLToPath(new URL('./packages/', import.meta.url));
 export const sharedVitestConfig = defineConfig({
   resolve: {
     alias: [
+      { find: /^@codex\/common$/, replacement: `${packages}common/src/index.ts` },
+      { find: /^@codex\/common\/files$/, replacement: `${packages}common/src/files.ts` },
       { find: /^@codex\/protocol$/, replacement: `${packages}protocol/src/index.ts` },
       { find: /^@codex\/jsonrpc$/, replacement: `${packages}jsonrpc/src/index.ts` },
       { find: /^@codex\/jsonrpc\/(stdio|websocket)$/, replacement: `${packages}jsonrpc/src/$1.ts` },

@@ -1,0 +1,7 @@
+export { type AtomicWriteOptions, writeFileAtomic } from './files/atomic-write.js';
+export {
+  FileLockError,
+  type FileLockErrorCode,
+  type FileLockOptions,
+  withFileLock,
+} from './files/lock.js';

@@ -1,0 +1,13 @@
+export { CodexError } from './errors.js';
+export {
+  type ConsoleLoggerOptions,
+  createConsoleLogger,
+  defaultLogger,
+  type Logger,
+  type LogLevel,
+  LogThrottle,
+  type LogThrottleOptions,
+  setDefaultLogger,
+  silentLogger,
+  stderrLogger,
+} from './logger.js';
