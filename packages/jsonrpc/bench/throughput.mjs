@@ -7,7 +7,8 @@ import { connect, createServer } from 'node:net';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { WebSocketServer } from 'ws';
-import { Connection, createLinkedPair, silentLogger } from '../dist/index.js';
+import { silentLogger } from '@codex/common';
+import { Connection, createLinkedPair } from '../dist/index.js';
 import { StdioTransport } from '../dist/stdio.js';
 import { connectWebSocket, WebSocketTransport } from '../dist/websocket.js';
 

@@ -1,3 +1,4 @@
+import { defaultLogger, type Logger, LogThrottle } from '@codex/common';
 import {
   classifyMessage,
   describeIssues,
@@ -17,9 +18,9 @@ import {
 } from '@codex/protocol';
 import type { z } from 'zod';
 import { ConnectionError } from './errors.js';
-import { type Logger, stderrLogger } from './logger.js';
+import { encodeFrame, FrameError } from './frame.js';
 import { type ErrorPolicy, standardErrorPolicy } from './policy.js';
-import { type CloseInfo, FrameError, type Transport } from './transport.js';
+import type { CloseInfo, Transport } from './transport.js';
 
 /** One direction of a protocol: the requests and notifications that travel that way. */
 export interface ProtocolSide {
@@ -64,12 +65,27 @@ export interface ConnectionOptions<In extends ProtocolSide, Out extends Protocol
   readonly outgoing?: Out;
   /** How long a request waits for its response. Default 60 s. */
   readonly requestTimeoutMs?: number;
-  /** Messages queued for the transport before a send's promise waits for the write. Default 1024. */
-  readonly highWaterMark?: number;
-  /** Messages queued at most; beyond it sends fail with `queue_full`. Default 16384. */
-  readonly maxQueuedMessages?: number;
+  /**
+   * Outbound characters (about bytes) queued before backpressure starts: above it a
+   * notification's promise waits for its write, and while our replies alone exceed it the
+   * transport stops reading the peer's input. Default 1 MiB.
+   */
+  readonly highWaterMarkBytes?: number;
+  /**
+   * Outbound characters queued at most; beyond it notifications and requests fail with
+   * `queue_full`. Replies are never refused (reading input stops instead). Default 64 MiB.
+   */
+  readonly maxQueuedBytes?: number;
+  /** Request handlers running at once; at the limit the transport stops reading. Default 256. */
+  readonly maxConcurrentRequests?: number;
+  /**
+   * How long one queued message may wait for the peer to accept it before the connection is
+   * closed as stalled. Default 5 minutes; `Infinity` waits forever.
+   */
+  readonly stallTimeoutMs?: number;
   /** How bad input is answered. Default {@link standardErrorPolicy}. */
   readonly errorPolicy?: ErrorPolicy;
+  /** Default: the process-wide default logger. Repeated problems are logged once per 10 s. */
   readonly logger?: Logger;
   /** Ids for our requests. Default: integers counting up from 0. */
   readonly nextRequestId?: () => RequestId;
@@ -88,13 +104,26 @@ interface PendingRequest {
   readonly cleanup: () => void;
 }
 
-interface QueuedMessage {
-  readonly message: JsonRpcMessage;
+interface QueuedFrame {
+  readonly frame: string;
+  /** A reply to the peer's request: counted toward input backpressure. */
+  readonly reply: boolean;
   readonly resolve: () => void;
   readonly reject: (error: Error) => void;
 }
 
 const DEFAULT_TIMEOUT_MS = 60_000;
+const DEFAULT_HIGH_WATER_MARK_BYTES = 1024 * 1024;
+const DEFAULT_MAX_QUEUED_BYTES = 64 * 1024 * 1024;
+const DEFAULT_MAX_CONCURRENT_REQUESTS = 256;
+const DEFAULT_STALL_TIMEOUT_MS = 5 * 60_000;
+
+/** A positive number from the options, or the default; a RangeError names a bad setting. */
+function setting(name: string, value: number | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (!(value > 0)) throw new RangeError(`${name} must be positive, got ${value}`);
+  return value;
+}
 
 /** Parses params with the method's schema when there is one; untyped sides pass them through. */
 function validate(
@@ -108,8 +137,14 @@ function validate(
 
 /**
  * A JSON-RPC peer over one transport: typed requests both ways, notifications, response
- * correlation by id, timeouts and cancellation, a bounded outbound queue, and a configurable
- * answer to bad input that never closes the connection.
+ * correlation by id, timeouts and cancellation, and a configurable answer to bad input that
+ * never closes the connection.
+ *
+ * Memory stays bounded in bytes end to end: the outbound queue is measured in characters;
+ * above its high-water mark notification senders wait for their writes, and while replies
+ * pile up (the peer sends requests but does not read) or too many handlers run, the transport
+ * stops reading input, so the peer's next requests wait in its own buffers. No reply is ever
+ * dropped. A peer that accepts nothing for `stallTimeoutMs` is disconnected.
  */
 export class Connection<
   In extends ProtocolSide = UntypedSide,
@@ -118,12 +153,22 @@ export class Connection<
   private readonly transport: Transport;
   private readonly options: ConnectionOptions<In, Out>;
   private readonly logger: Logger;
+  private readonly throttle: LogThrottle;
   private readonly policy: ErrorPolicy;
+  private readonly highWaterMarkBytes: number;
+  private readonly maxQueuedBytes: number;
+  private readonly maxConcurrentRequests: number;
+  private readonly stallTimeoutMs: number;
   private readonly requestHandlers = new Map<string, RequestHandler<unknown, unknown>>();
   private readonly notificationHandlers = new Map<string, NotificationHandler<unknown>>();
   private readonly pending = new Map<RequestId, PendingRequest>();
   private readonly inflight = new Set<AbortController>();
-  private readonly queue: QueuedMessage[] = [];
+  private readonly queue: QueuedFrame[] = [];
+  private queueHead = 0;
+  private queuedChars = 0;
+  private replyChars = 0;
+  private inputPaused = false;
+  private abortWrite: ((error: Error) => void) | undefined;
   private readonly closeListeners = new Set<(info: CloseInfo) => void>();
   private readonly drainWaiters: Array<() => void> = [];
   private counter = 0;
@@ -137,8 +182,29 @@ export class Connection<
   constructor(transport: Transport, options: ConnectionOptions<In, Out> = {}) {
     this.transport = transport;
     this.options = options;
-    this.logger = options.logger ?? stderrLogger;
+    this.logger = options.logger ?? defaultLogger;
+    this.throttle = new LogThrottle(this.logger);
     this.policy = options.errorPolicy ?? standardErrorPolicy;
+    this.highWaterMarkBytes = setting(
+      'highWaterMarkBytes',
+      options.highWaterMarkBytes,
+      DEFAULT_HIGH_WATER_MARK_BYTES,
+    );
+    this.maxQueuedBytes = setting(
+      'maxQueuedBytes',
+      options.maxQueuedBytes,
+      DEFAULT_MAX_QUEUED_BYTES,
+    );
+    this.maxConcurrentRequests = setting(
+      'maxConcurrentRequests',
+      options.maxConcurrentRequests,
+      DEFAULT_MAX_CONCURRENT_REQUESTS,
+    );
+    this.stallTimeoutMs = setting(
+      'stallTimeoutMs',
+      options.stallTimeoutMs,
+      DEFAULT_STALL_TIMEOUT_MS,
+    );
     this.closed = new Promise((resolve) => {
       this.resolveClosed = resolve;
     });
@@ -155,11 +221,16 @@ export class Connection<
   }
 
   /**
-   * Messages queued but not yet handed to the transport, for callers that apply their own
-   * flow control on top of {@link notify}'s high-water-mark promise.
+   * Characters (about bytes) of messages queued but not yet accepted by the transport, for
+   * callers that apply their own flow control on top of {@link notify}'s promise.
    */
-  get queuedMessages(): number {
-    return this.queue.length;
+  get queuedBytes(): number {
+    return this.queuedChars;
+  }
+
+  /** The high-water mark in effect, for callers that apply their own flow control. */
+  get highWaterMark(): number {
+    return this.highWaterMarkBytes;
   }
 
   /** True once the transport has closed. */
@@ -221,12 +292,12 @@ export class Connection<
   ): Promise<void> {
     const message: JsonRpcNotification =
       params === undefined ? { method } : { method, params: params as unknown };
-    return this.handled(this.enqueue(message, `notification ${method}`), `notification ${method}`);
+    return this.handled(this.send(message, `notification ${method}`), `notification ${method}`);
   }
 
   /** Sends any message as is (for servers that build envelopes themselves). */
   sendRaw(message: JsonRpcMessage): Promise<void> {
-    return this.handled(this.enqueue(message, 'message'), 'message');
+    return this.handled(this.send(message, 'message'), 'message');
   }
 
   /**
@@ -249,19 +320,23 @@ export class Connection<
 
   /** Resolves when every queued message has been written, or after `timeoutMs`. */
   private async flush(timeoutMs: number): Promise<void> {
-    if (this.queue.length === 0 && !this.writing) return;
+    if (this.queuedCount === 0 && !this.writing) return;
     let timer: ReturnType<typeof setTimeout> | undefined;
     const drained = new Promise<void>((resolve) => this.drainWaiters.push(resolve));
     const expired = new Promise<void>((resolve) => {
       timer = setTimeout(() => {
         this.logger.warn(
-          `closing with ${this.queue.length} messages still unsent after ${timeoutMs} ms`,
+          `closing with ${this.queuedCount} messages still unsent after ${timeoutMs} ms`,
         );
         resolve();
       }, timeoutMs);
     });
     await Promise.race([drained, expired]);
     clearTimeout(timer);
+  }
+
+  private get queuedCount(): number {
+    return this.queue.length - this.queueHead;
   }
 
   private sendRequest(
@@ -281,6 +356,13 @@ export class Connection<
     }
     const id = this.options.nextRequestId ? this.options.nextRequestId() : this.counter++;
     const timeoutMs = options.timeoutMs ?? this.options.requestTimeoutMs ?? DEFAULT_TIMEOUT_MS;
+    const message: JsonRpcRequest = params === undefined ? { id, method } : { id, method, params };
+    let frame: string;
+    try {
+      frame = encodeFrame(message);
+    } catch (error) {
+      return Promise.reject(unserializable(`request ${method}`, error));
+    }
     return new Promise<unknown>((resolve, reject) => {
       let timer: ReturnType<typeof setTimeout> | undefined;
       const onAbort = () => {
@@ -291,7 +373,7 @@ export class Connection<
         const cancel = this.options.cancelNotification?.(id);
         if (cancel)
           void this.handled(
-            this.enqueue(cancel, `cancellation of ${method}`),
+            this.send(cancel, `cancellation of ${method}`),
             `cancellation of ${method}`,
           );
       };
@@ -312,11 +394,11 @@ export class Connection<
         }, timeoutMs);
       }
       options.signal?.addEventListener('abort', onAbort, { once: true });
-      const message: JsonRpcRequest =
-        params === undefined ? { id, method } : { id, method, params };
       const fail = (error: unknown) =>
         this.settle(id, error instanceof Error ? error : new Error(String(error)));
-      this.enqueue(message, `request ${method}`, fail).catch(fail);
+      this.enqueue(frame, { what: `request ${method}`, reply: false, onWriteFailure: fail }).catch(
+        fail,
+      );
     });
   }
 
@@ -345,75 +427,151 @@ export class Connection<
     if (ConnectionError.isInstance(error) && error.code === 'closed') {
       this.logger.debug(`dropped ${what}: connection closed`);
     } else {
-      this.logger.warn(`failed to send ${what}`, error);
+      const reason = error instanceof Error ? error.message : String(error);
+      this.throttle.warn(
+        `send:${ConnectionError.isInstance(error) ? error.code : 'write'}`,
+        `failed to send ${what}: ${reason}`,
+      );
     }
   }
 
+  /** Encodes and queues a notification or raw message. */
+  private send(message: JsonRpcMessage, what: string): Promise<void> {
+    let frame: string;
+    try {
+      frame = encodeFrame(message);
+    } catch (error) {
+      return Promise.reject(unserializable(what, error));
+    }
+    return this.enqueue(frame, { what, reply: 'result' in message || 'error' in message });
+  }
+
   /**
-   * Queues a message for the transport. Resolves at once while the queue is below the
-   * high-water mark, otherwise when this message has been written (backpressure); rejects at
-   * once when the connection is closed or the queue is at its hard limit. Write failures are
-   * logged and passed to `onWriteFailure`.
+   * Queues a frame for the transport. Resolves at once while the queue is below the high-water
+   * mark, otherwise when this frame has been written (backpressure); rejects at once when the
+   * connection is closed, or when a non-reply would take the queue past its byte limit. Write
+   * failures are logged and passed to `onWriteFailure`.
    */
   private enqueue(
-    message: JsonRpcMessage,
-    what: string,
-    onWriteFailure?: (error: Error) => void,
+    frame: string,
+    options: { what: string; reply: boolean; onWriteFailure?: (error: Error) => void },
   ): Promise<void> {
+    const { what, reply } = options;
     if (this.closeInfo) {
       return Promise.reject(
         new ConnectionError('closed', `cannot send ${what}: connection is closed`),
       );
     }
-    const max = this.options.maxQueuedMessages ?? 16_384;
-    if (this.queue.length >= max) {
+    if (!reply && this.queuedChars + frame.length > this.maxQueuedBytes) {
       return Promise.reject(
         new ConnectionError(
           'queue_full',
-          `outbound queue is full (${max} messages); the peer is not reading`,
+          `outbound queue is full (${this.queuedChars} bytes queued, limit ${this.maxQueuedBytes}); the peer is not reading`,
         ),
       );
     }
     const written = new Promise<void>((resolve, reject) => {
-      this.queue.push({ message, resolve, reject });
+      this.queue.push({ frame, reply, resolve, reject });
     });
+    this.queuedChars += frame.length;
+    if (reply) {
+      this.replyChars += frame.length;
+      this.updateInputFlow();
+    }
     written.catch((error: Error) => {
       this.reportSendFailure(what, error);
-      onWriteFailure?.(error);
+      options.onWriteFailure?.(error);
     });
     void this.pump();
-    const highWaterMark = this.options.highWaterMark ?? 1024;
-    return this.queue.length <= highWaterMark ? Promise.resolve() : written;
+    return this.queuedChars <= this.highWaterMarkBytes ? Promise.resolve() : written;
   }
 
+  /** Writes queued frames in order; a frame the peer does not accept in time closes the connection. */
   private async pump(): Promise<void> {
     if (this.writing) return;
     this.writing = true;
     try {
-      for (let item = this.queue.shift(); item; item = this.queue.shift()) {
+      while (this.queueHead < this.queue.length) {
+        const item = this.queue[this.queueHead] as QueuedFrame;
+        this.queue[this.queueHead++] = undefined as unknown as QueuedFrame;
         if (this.closeInfo) {
+          this.dequeued(item);
           item.reject(
             new ConnectionError('closed', 'connection closed before the message was sent'),
           );
           continue;
         }
         try {
-          await this.transport.send(item.message);
+          await this.write(item.frame);
+          this.dequeued(item);
           item.resolve();
         } catch (error) {
+          this.dequeued(item);
           item.reject(error instanceof Error ? error : new Error(String(error)));
         }
       }
+      this.queue.length = 0;
+      this.queueHead = 0;
     } finally {
       this.writing = false;
       for (const resolve of this.drainWaiters.splice(0)) resolve();
     }
   }
 
+  /** One transport write, bounded by the stall timeout and by the connection closing. */
+  private write(frame: string): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const settle = (error?: Error) => {
+        clearTimeout(timer);
+        this.abortWrite = undefined;
+        if (error) reject(error);
+        else resolve();
+      };
+      // handleClose ends a write the peer never accepts (no reaction piles up per write).
+      this.abortWrite = settle;
+      if (Number.isFinite(this.stallTimeoutMs))
+        timer = setTimeout(() => {
+          const reason = `the peer accepted nothing for ${this.stallTimeoutMs} ms; closing`;
+          this.logger.warn(reason);
+          void this.transport.close({ reason }).catch(() => {});
+          this.handleClose({ reason });
+        }, this.stallTimeoutMs);
+      this.transport.send(frame).then(
+        () => settle(),
+        (error: unknown) => settle(error instanceof Error ? error : new Error(String(error))),
+      );
+    });
+  }
+
+  private dequeued(item: QueuedFrame): void {
+    this.queuedChars -= item.frame.length;
+    if (item.reply) {
+      this.replyChars -= item.frame.length;
+      this.updateInputFlow();
+    }
+  }
+
+  /**
+   * Input backpressure: stop reading while our unsent replies exceed the high-water mark or
+   * too many handlers run; read again once replies are below half of it.
+   */
+  private updateInputFlow(): void {
+    if (this.closeInfo) return;
+    const busy = this.inflight.size >= this.maxConcurrentRequests;
+    if (!this.inputPaused && (busy || this.replyChars > this.highWaterMarkBytes)) {
+      this.inputPaused = true;
+      this.transport.pause();
+    } else if (this.inputPaused && !busy && this.replyChars <= this.highWaterMarkBytes / 2) {
+      this.inputPaused = false;
+      this.transport.resume();
+    }
+  }
+
   private receive(value: unknown): void {
     const classified = classifyMessage(value);
     if ('problem' in classified) {
-      this.logger.warn(`invalid JSON-RPC message: ${classified.problem}`);
+      this.throttle.warn('invalid-message', `invalid JSON-RPC message: ${classified.problem}`);
       const error = this.policy.invalidMessage(classified);
       if (error) this.replyError(classified.id, error);
       return;
@@ -438,33 +596,37 @@ export class Connection<
     const { id, method } = request;
     const handler = this.requestHandlers.get(method);
     if (!handler) {
-      this.logger.warn(`no handler for request ${method}`);
+      this.throttle.warn('unknown-method', `no handler for request ${method}`);
       this.replyError(id, this.policy.unknownMethod(method));
       return;
     }
     const checked = validate(this.options.incoming?.requests[method]?.params, request.params);
     if (!checked.ok) {
-      this.logger.warn(`invalid params for ${method}: ${describeIssues(checked.error)}`);
+      this.throttle.warn(
+        'invalid-params',
+        `invalid params for ${method}: ${describeIssues(checked.error)}`,
+      );
       this.replyError(id, this.policy.invalidParams(method, checked.error));
       return;
     }
     const { params } = checked;
     const controller = new AbortController();
     this.inflight.add(controller);
+    this.updateInputFlow();
     try {
       const result = await handler(params, { id, method, signal: controller.signal });
-      const response: JsonRpcResponse = { id, result: result === undefined ? null : result };
-      this.reply(response);
+      this.replyResult(id, method, result === undefined ? null : result);
     } catch (error) {
       if (JsonRpcError.isInstance(error)) {
         this.replyError(id, error);
       } else {
-        this.logger.error(`handler for ${method} failed`, error);
+        this.throttle.error(`handler:${method}`, `handler for ${method} failed`, error);
         const message = error instanceof Error ? error.message : String(error);
         this.replyError(id, internalError(message));
       }
     } finally {
       this.inflight.delete(controller);
+      this.updateInputFlow();
     }
   }
 
@@ -480,7 +642,10 @@ export class Connection<
       notification.params,
     );
     if (!checked.ok) {
-      this.logger.warn(`dropped notification ${method}: ${describeIssues(checked.error)}`);
+      this.throttle.warn(
+        'invalid-notification',
+        `dropped notification ${method}: ${describeIssues(checked.error)}`,
+      );
       return;
     }
     const { params } = checked;
@@ -488,18 +653,29 @@ export class Connection<
       const outcome = handler(params);
       if (outcome instanceof Promise) {
         outcome.catch((error: unknown) =>
-          this.logger.error(`notification handler for ${method} failed`, error),
+          this.throttle.error(
+            `notification:${method}`,
+            `notification handler for ${method} failed`,
+            error,
+          ),
         );
       }
     } catch (error) {
-      this.logger.error(`notification handler for ${method} failed`, error);
+      this.throttle.error(
+        `notification:${method}`,
+        `notification handler for ${method} failed`,
+        error,
+      );
     }
   }
 
   private handleResponse(response: JsonRpcResponse): void {
     const entry = this.pending.get(response.id);
     if (!entry) {
-      this.logger.warn(`response for unknown request id ${String(response.id)} ignored`);
+      this.throttle.warn(
+        'unknown-response',
+        `response for unknown request id ${String(response.id)} ignored`,
+      );
       return;
     }
     this.pending.delete(response.id);
@@ -525,7 +701,10 @@ export class Connection<
   private handleErrorResponse(response: JsonRpcErrorResponse): void {
     const entry = response.id === null ? undefined : this.pending.get(response.id);
     if (!entry || response.id === null) {
-      this.logger.warn(`error from peer: ${response.error.code} ${response.error.message}`);
+      this.throttle.warn(
+        'peer-error',
+        `error from peer: ${response.error.code} ${response.error.message}`,
+      );
       return;
     }
     this.pending.delete(response.id);
@@ -533,29 +712,55 @@ export class Connection<
     entry.reject(JsonRpcError.fromObject(response.error));
   }
 
-  private reply(message: JsonRpcMessage): void {
-    if (this.closeInfo) {
-      this.logger.debug('dropped a response: connection closed');
+  /** Answers a request; a result JSON cannot hold is answered with -32603 instead. */
+  private replyResult(id: RequestId, method: string, result: unknown): void {
+    const response: JsonRpcResponse = { id, result };
+    let frame: string;
+    try {
+      frame = encodeFrame(response);
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      this.throttle.error(
+        `unserializable:${method}`,
+        `the result of ${method} cannot be sent: ${reason}`,
+      );
+      this.replyError(id, internalError(`the result of ${method} cannot be sent: ${reason}`));
       return;
     }
-    void this.handled(this.enqueue(message, 'response'), 'response');
+    this.queueReply(frame);
   }
 
   private replyError(id: RequestId | null, error: JsonRpcError): void {
     // The original puts `error` before `id`; key order is kept for byte-level parity.
-    this.reply({ error: error.toJSON(), id });
+    let frame: string;
+    try {
+      frame = encodeFrame({ error: error.toJSON(), id });
+    } catch {
+      // The error's `data` is what JSON cannot hold: send the error without it.
+      frame = encodeFrame({ error: { code: error.code, message: error.message }, id });
+    }
+    this.queueReply(frame);
+  }
+
+  private queueReply(frame: string): void {
+    if (this.closeInfo) {
+      this.logger.debug('dropped a response: connection closed');
+      return;
+    }
+    void this.handled(this.enqueue(frame, { what: 'response', reply: true }), 'response');
   }
 
   private transportError(error: Error): void {
     if (FrameError.isInstance(error)) {
-      this.logger.warn(
-        `unreadable frame (${error.kind}): ${error.message}; starts ${JSON.stringify(error.excerpt)}`,
+      this.throttle.warn(
+        `frame:${error.code}`,
+        `unreadable frame (${error.code}): ${error.message}`,
       );
       const reply = this.policy.frame(error);
       if (reply) this.replyError(null, reply);
       return;
     }
-    this.logger.error('transport error', error);
+    this.throttle.error('transport', 'transport error', error);
   }
 
   private handleClose(info: CloseInfo): void {
@@ -572,7 +777,13 @@ export class Connection<
       );
     }
     this.pending.clear();
-    for (const item of this.queue.splice(0)) {
+    this.abortWrite?.(
+      new ConnectionError('closed', 'connection closed before the message was sent'),
+    );
+    while (this.queueHead < this.queue.length) {
+      const item = this.queue[this.queueHead] as QueuedFrame;
+      this.queue[this.queueHead++] = undefined as unknown as QueuedFrame;
+      this.dequeued(item);
       item.reject(new ConnectionError('closed', 'connection closed before the message was sent'));
     }
     for (const controller of this.inflight) controller.abort();
@@ -587,4 +798,9 @@ export class Connection<
     this.closeListeners.clear();
     this.resolveClosed(info);
   }
+}
+
+function unserializable(what: string, error: unknown): ConnectionError {
+  const reason = error instanceof Error ? error.message : String(error);
+  return new ConnectionError('unserializable', `cannot send ${what}: ${reason}`, { cause: error });
 }

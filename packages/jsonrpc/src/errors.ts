@@ -1,4 +1,4 @@
-const marker = Symbol.for('codex.jsonrpc.ConnectionError');
+import { CodexError } from '@codex/common';
 
 /** Why a local operation on a connection failed. These never cross the wire. */
 export type ConnectionErrorCode =
@@ -8,23 +8,14 @@ export type ConnectionErrorCode =
   | 'cancelled'
   /** The connection closed before the request completed, or was already closed. */
   | 'closed'
-  /** The outbound queue is at its hard limit. */
+  /** The outbound queue is at its byte limit: the peer is not reading. */
   | 'queue_full'
+  /** The message cannot be written as JSON (a BigInt, a cycle, nesting too deep). */
+  | 'unserializable'
   /** The peer's result did not match the method's result schema. */
   | 'invalid_result';
 
 /** A local failure of a connection operation, with a string code. */
-export class ConnectionError extends Error {
-  readonly [marker] = true;
-  readonly code: ConnectionErrorCode;
-
-  constructor(code: ConnectionErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'ConnectionError';
-    this.code = code;
-  }
-
-  static isInstance(value: unknown): value is ConnectionError {
-    return typeof value === 'object' && value !== null && marker in value;
-  }
+export class ConnectionError extends CodexError<ConnectionErrorCode> {
+  static override readonly brand = 'codex.jsonrpc.ConnectionError';
 }

@@ -9,14 +9,14 @@ export {
   type UntypedSide,
 } from './connection.js';
 export { ConnectionError, type ConnectionErrorCode } from './errors.js';
-export { DEFAULT_MAX_LINE_BYTES, LineDecoder, type LineEvent } from './line-decoder.js';
-export { type Logger, silentLogger, stderrLogger } from './logger.js';
-export { createLinkedPair } from './memory.js';
-export { appServerErrorPolicy, type ErrorPolicy, standardErrorPolicy } from './policy.js';
 export {
-  type CloseInfo,
+  DEFAULT_FRAME_LIMITS,
   decodeFrame,
   encodeFrame,
   FrameError,
-  type Transport,
-} from './transport.js';
+  type FrameErrorCode,
+  type FrameLimits,
+} from './frame.js';
+export { createLinkedPair } from './memory.js';
+export { appServerErrorPolicy, type ErrorPolicy, standardErrorPolicy } from './policy.js';
+export type { CloseInfo, Transport } from './transport.js';

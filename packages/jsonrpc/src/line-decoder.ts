@@ -1,10 +1,7 @@
-import { FrameError } from './transport.js';
+import { DEFAULT_FRAME_LIMITS, FrameError } from './frame.js';
 
 const NEWLINE = 0x0a;
 const CARRIAGE_RETURN = 0x0d;
-
-/** Default largest line accepted: 64 MiB. */
-export const DEFAULT_MAX_LINE_BYTES = 64 * 1024 * 1024;
 
 /** What the decoder produced from a chunk: complete lines, or a report of a discarded one. */
 export type LineEvent = { line: string } | { error: FrameError };
@@ -22,7 +19,7 @@ export class LineDecoder {
   private discarding = false;
 
   constructor(options: { maxLineBytes?: number } = {}) {
-    this.maxLineBytes = options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
+    this.maxLineBytes = options.maxLineBytes ?? DEFAULT_FRAME_LIMITS.maxMessageBytes;
   }
 
   /** Feeds a chunk; returns the events it completes, in order. */
@@ -51,12 +48,10 @@ export class LineDecoder {
     if (piece.length === 0) return;
     if (this.discarding) return;
     if (this.pendingBytes + piece.length > this.maxLineBytes) {
-      const excerpt = this.decoder.decode(this.pending[0] ?? piece).slice(0, 120);
       events.push({
         error: new FrameError(
           'too_large',
-          `line exceeds the ${this.maxLineBytes}-byte limit; discarded`,
-          excerpt,
+          `message exceeds the ${this.maxLineBytes}-byte limit; discarded`,
         ),
       });
       this.pending = [];

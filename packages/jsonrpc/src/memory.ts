@@ -1,42 +1,66 @@
-import type { JsonRpcMessage } from '@codex/protocol';
 import { ConnectionError } from './errors.js';
-import type { CloseInfo, Transport } from './transport.js';
+import { decodeFrame } from './frame.js';
+import { type CloseInfo, type Inbound, Inbox, type Transport } from './transport.js';
 
 class MemoryTransport implements Transport {
   peer: MemoryTransport | undefined;
   private started = false;
   private closed = false;
-  private readonly inbox: unknown[] = [];
+  private readonly early: Inbound[] = [];
+  private readonly inbox: Inbox;
   onmessage?: (value: unknown) => void;
   onerror?: (error: Error) => void;
   onclose?: (info: CloseInfo) => void;
 
+  constructor() {
+    this.inbox = new Inbox({
+      deliver: (item) => {
+        if ('error' in item) this.onerror?.(item.error);
+        else this.onmessage?.(item.value);
+      },
+      end: (info) => this.onclose?.(info),
+    });
+  }
+
   async start(): Promise<void> {
     this.started = true;
-    for (const value of this.inbox.splice(0)) this.onmessage?.(value);
+    for (const item of this.early.splice(0)) this.inbox.push(item);
   }
 
-  async send(message: JsonRpcMessage): Promise<void> {
+  async send(frame: string): Promise<void> {
     if (this.closed) throw new ConnectionError('closed', 'transport is closed');
-    // Copy through JSON so neither side shares objects with the other, as on a real wire.
-    const copy = JSON.parse(JSON.stringify(message)) as unknown;
     const peer = this.peer;
-    queueMicrotask(() => peer?.deliver(copy));
+    // Decoded on arrival, as on a real wire: neither side shares objects with the other.
+    queueMicrotask(() => peer?.deliver(decodeFrame(frame)));
   }
 
-  private deliver(value: unknown): void {
+  pause(): void {
+    this.inbox.pause();
+  }
+
+  resume(): void {
+    this.inbox.resume();
+  }
+
+  private deliver(item: Inbound): void {
     if (this.closed) return;
-    if (this.started) this.onmessage?.(value);
-    else this.inbox.push(value);
+    if (this.started) this.inbox.push(item);
+    else this.early.push(item);
   }
 
   async close(info: CloseInfo = {}): Promise<void> {
     if (this.closed) return;
     this.closed = true;
     const peer = this.peer;
-    this.onclose?.(info);
+    this.inbox.abort(info);
     // The peer learns after messages already in flight have been delivered.
-    queueMicrotask(() => void peer?.close(info));
+    queueMicrotask(() => peer?.remoteClosed(info));
+  }
+
+  private remoteClosed(info: CloseInfo): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.inbox.end(info);
   }
 }
 

@@ -8,7 +8,7 @@ import {
   parseError,
 } from '@codex/protocol';
 import type { z } from 'zod';
-import type { FrameError } from './transport.js';
+import type { FrameError } from './frame.js';
 
 /**
  * How a connection answers bad input. Each hook returns the error to send back, or `null` to

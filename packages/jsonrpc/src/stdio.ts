@@ -1,32 +1,31 @@
 import type { Readable, Writable } from 'node:stream';
-import type { JsonRpcMessage } from '@codex/protocol';
 import { ConnectionError } from './errors.js';
-import { LineDecoder } from './line-decoder.js';
-import { type CloseInfo, decodeFrame, encodeFrame, type Transport } from './transport.js';
-
-export { DEFAULT_MAX_LINE_BYTES, LineDecoder, type LineEvent } from './line-decoder.js';
+import { decodeFrame, type FrameLimits, resolveFrameLimits } from './frame.js';
+import { LineDecoder, type LineEvent } from './line-decoder.js';
+import { type CloseInfo, type Inbound, Inbox, type Transport } from './transport.js';
 
 /** Settings of a {@link StdioTransport}. */
-export interface StdioTransportOptions {
+export interface StdioTransportOptions extends Partial<FrameLimits> {
   /** Where messages arrive, one JSON value per line. */
   readonly input: Readable;
   /** Where messages go, one JSON value per line. */
   readonly output: Writable;
-  /** Largest accepted line; longer ones are discarded and reported. Default 64 MiB. */
-  readonly maxLineBytes?: number;
   /** End `output` when the transport closes. Default false (stdout usually stays open). */
   readonly endOutputOnClose?: boolean;
 }
 
 /**
  * Newline-delimited JSON over a pair of Node streams (a child's stdio, or the process's own
- * stdin/stdout). Honours the output stream's backpressure: `send` resolves after `drain`.
+ * stdin/stdout). Honours the output stream's backpressure (`send` resolves after `drain`) and
+ * applies its own to the input: while paused, the input stream is not read.
  */
 export class StdioTransport implements Transport {
   private readonly input: Readable;
   private readonly output: Writable;
   private readonly decoder: LineDecoder;
+  private readonly limits: FrameLimits;
   private readonly endOutputOnClose: boolean;
+  private readonly inbox: Inbox;
   private closed = false;
   onmessage?: (value: unknown) => void;
   onerror?: (error: Error) => void;
@@ -35,8 +34,13 @@ export class StdioTransport implements Transport {
   constructor(options: StdioTransportOptions) {
     this.input = options.input;
     this.output = options.output;
-    this.decoder = new LineDecoder({ maxLineBytes: options.maxLineBytes });
+    this.limits = resolveFrameLimits(options);
+    this.decoder = new LineDecoder({ maxLineBytes: this.limits.maxMessageBytes });
     this.endOutputOnClose = options.endOutputOnClose ?? false;
+    this.inbox = new Inbox({
+      deliver: (item) => this.deliver(item),
+      end: (info) => this.finish(info),
+    });
   }
 
   async start(): Promise<void> {
@@ -48,9 +52,9 @@ export class StdioTransport implements Transport {
     this.output.on('close', this.onOutputClose);
   }
 
-  async send(message: JsonRpcMessage): Promise<void> {
+  async send(frame: string): Promise<void> {
     if (this.closed) throw new ConnectionError('closed', 'stdio transport is closed');
-    const line = `${encodeFrame(message)}\n`;
+    const line = `${frame}\n`;
     await new Promise<void>((resolve, reject) => {
       let needsDrain = false;
       const onDrain = () => {
@@ -72,38 +76,48 @@ export class StdioTransport implements Transport {
     });
   }
 
+  pause(): void {
+    if (this.closed) return;
+    this.inbox.pause();
+    this.input.pause();
+  }
+
+  resume(): void {
+    if (this.closed) return;
+    this.inbox.resume();
+    if (!this.inbox.isPaused && !this.closed) this.input.resume();
+  }
+
   async close(info: CloseInfo = {}): Promise<void> {
-    this.finish(info);
+    this.inbox.abort(info);
     if (this.endOutputOnClose) this.output.end();
   }
 
   private readonly onData = (chunk: Buffer | string) => {
     const bytes = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk;
-    for (const event of this.decoder.push(bytes)) this.emit(event);
+    for (const event of this.decoder.push(bytes)) this.inbox.push(this.decode(event));
   };
 
   private readonly onEnd = () => {
-    for (const event of this.decoder.end()) this.emit(event);
-    this.finish({ reason: 'input ended' });
+    for (const event of this.decoder.end()) this.inbox.push(this.decode(event));
+    this.inbox.end({ reason: 'input ended' });
   };
 
   private readonly onOutputClose = () => {
-    this.finish({ reason: 'output closed' });
+    this.inbox.abort({ reason: 'output closed' });
   };
 
   private readonly onStreamError = (error: Error) => {
     this.onerror?.(error);
   };
 
-  private emit(event: { line: string } | { error: Error }): void {
-    if (this.closed) return;
-    if ('error' in event) {
-      this.onerror?.(event.error);
-      return;
-    }
-    const decoded = decodeFrame(event.line);
-    if ('error' in decoded) this.onerror?.(decoded.error);
-    else this.onmessage?.(decoded.value);
+  private decode(event: LineEvent): Inbound {
+    return 'error' in event ? event : decodeFrame(event.line, this.limits);
+  }
+
+  private deliver(item: Inbound): void {
+    if ('error' in item) this.onerror?.(item.error);
+    else this.onmessage?.(item.value);
   }
 
   private finish(info: CloseInfo): void {

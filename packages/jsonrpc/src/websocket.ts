@@ -1,30 +1,24 @@
-import type { JsonRpcMessage } from '@codex/protocol';
 import { type ClientOptions, type RawData, WebSocket } from 'ws';
 import { ConnectionError } from './errors.js';
-import {
-  type CloseInfo,
-  decodeFrame,
-  encodeFrame,
-  FrameError,
-  type Transport,
-} from './transport.js';
+import { decodeFrame, FrameError, type FrameLimits, resolveFrameLimits } from './frame.js';
+import { type CloseInfo, type Inbound, Inbox, type Transport } from './transport.js';
 
 /** Settings of a {@link WebSocketTransport}. */
-export interface WebSocketTransportOptions {
-  /** Largest accepted message in bytes; larger ones are dropped and reported. Default 64 MiB. */
-  readonly maxMessageBytes?: number;
-}
+export type WebSocketTransportOptions = Partial<FrameLimits>;
 
 /** Close code sent when the local side closes normally. */
 export const NORMAL_CLOSURE = 1000;
 
 /**
  * One JSON-RPC message per WebSocket frame, over a `ws` socket (client or server side).
- * Text and binary frames are both read as UTF-8 JSON; frames are sent as text.
+ * Text and binary frames are both read as UTF-8 JSON; frames are sent as text. Pausing stops
+ * reading the socket. Give the socket a `maxPayload` of at most `maxMessageBytes` so that an
+ * oversized message is refused while it arrives, not after.
  */
 export class WebSocketTransport implements Transport {
   private readonly socket: WebSocket;
-  private readonly maxMessageBytes: number;
+  private readonly limits: FrameLimits;
+  private readonly inbox: Inbox;
   private closed = false;
   onmessage?: (value: unknown) => void;
   onerror?: (error: Error) => void;
@@ -32,7 +26,11 @@ export class WebSocketTransport implements Transport {
 
   constructor(socket: WebSocket, options: WebSocketTransportOptions = {}) {
     this.socket = socket;
-    this.maxMessageBytes = options.maxMessageBytes ?? 64 * 1024 * 1024;
+    this.limits = resolveFrameLimits(options);
+    this.inbox = new Inbox({
+      deliver: (item) => this.deliver(item),
+      end: (info) => this.finish(info),
+    });
   }
 
   async start(): Promise<void> {
@@ -40,17 +38,28 @@ export class WebSocketTransport implements Transport {
     this.socket.on('close', this.onClose);
     this.socket.on('error', this.onError);
     if (this.socket.readyState === WebSocket.CLOSED)
-      this.finish({ reason: 'socket already closed' });
+      this.inbox.end({ reason: 'socket already closed' });
   }
 
-  async send(message: JsonRpcMessage): Promise<void> {
+  async send(frame: string): Promise<void> {
     if (this.closed || this.socket.readyState !== WebSocket.OPEN) {
       throw new ConnectionError('closed', 'websocket is not open');
     }
-    const text = encodeFrame(message);
     await new Promise<void>((resolve, reject) => {
-      this.socket.send(text, (error) => (error ? reject(error) : resolve()));
+      this.socket.send(frame, (error) => (error ? reject(error) : resolve()));
     });
+  }
+
+  pause(): void {
+    if (this.closed) return;
+    this.inbox.pause();
+    this.socket.pause();
+  }
+
+  resume(): void {
+    if (this.closed) return;
+    this.inbox.resume();
+    if (!this.inbox.isPaused && !this.closed) this.socket.resume();
   }
 
   async close(info: CloseInfo = {}): Promise<void> {
@@ -60,35 +69,40 @@ export class WebSocketTransport implements Transport {
     ) {
       this.socket.close(info.code ?? NORMAL_CLOSURE, info.reason);
     }
-    this.finish(info);
+    this.inbox.abort(info);
   }
 
   private readonly onMessage = (data: RawData, isBinary: boolean) => {
-    if (this.closed) return;
     const buffer = Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data as ArrayBuffer);
-    if (buffer.length > this.maxMessageBytes) {
-      this.onerror?.(
-        new FrameError(
-          'too_large',
-          `message of ${buffer.length} bytes exceeds the ${this.maxMessageBytes}-byte limit; discarded`,
-          buffer.subarray(0, 120).toString('utf8'),
-        ),
-      );
-      return;
-    }
-    const decoded = decodeFrame(buffer.toString('utf8'));
-    if ('error' in decoded) {
-      const kind = isBinary ? 'binary' : 'text';
-      this.onerror?.(
-        new FrameError('parse', `${kind} frame: ${decoded.error.message}`, decoded.error.excerpt),
-      );
-      return;
-    }
-    this.onmessage?.(decoded.value);
+    this.inbox.push(this.decode(buffer, isBinary));
   };
 
+  private decode(buffer: Buffer, isBinary: boolean): Inbound {
+    if (buffer.length > this.limits.maxMessageBytes)
+      return {
+        error: new FrameError(
+          'too_large',
+          `message of ${buffer.length} bytes exceeds the ${this.limits.maxMessageBytes}-byte limit; discarded`,
+        ),
+      };
+    const decoded = decodeFrame(buffer.toString('utf8'), this.limits);
+    if ('error' in decoded && decoded.error.code === 'parse')
+      return {
+        error: new FrameError(
+          'parse',
+          `${isBinary ? 'binary' : 'text'} frame: ${decoded.error.message}`,
+        ),
+      };
+    return decoded;
+  }
+
+  private deliver(item: Inbound): void {
+    if ('error' in item) this.onerror?.(item.error);
+    else this.onmessage?.(item.value);
+  }
+
   private readonly onClose = (code: number, reason: Buffer) => {
-    this.finish({ code, reason: reason.toString('utf8') });
+    this.inbox.end({ code, reason: reason.toString('utf8') });
   };
 
   private readonly onError = (error: Error) => {
@@ -110,7 +124,7 @@ export interface ConnectWebSocketOptions extends WebSocketTransportOptions {
   readonly connectTimeoutMs?: number;
   /** Extra handshake headers, such as `Authorization`. */
   readonly headers?: Record<string, string>;
-  /** Passed through to `ws` (for example `maxPayload`). */
+  /** Passed through to `ws`. `maxPayload` defaults to `maxMessageBytes`. */
   readonly clientOptions?: ClientOptions;
 }
 
@@ -120,8 +134,13 @@ export function connectWebSocket(
   options: ConnectWebSocketOptions = {},
 ): Promise<WebSocketTransport> {
   const timeoutMs = options.connectTimeoutMs ?? 10_000;
+  const limits = resolveFrameLimits(options);
   return new Promise((resolve, reject) => {
-    const socket = new WebSocket(url, { ...options.clientOptions, headers: options.headers });
+    const socket = new WebSocket(url, {
+      maxPayload: limits.maxMessageBytes,
+      ...options.clientOptions,
+      headers: options.headers,
+    });
     const timer = setTimeout(() => {
       cleanup();
       socket.terminate();
@@ -131,7 +150,7 @@ export function connectWebSocket(
     }, timeoutMs);
     const onOpen = () => {
       cleanup();
-      resolve(new WebSocketTransport(socket, options));
+      resolve(new WebSocketTransport(socket, limits));
     };
     const onError = (error: Error) => {
       cleanup();

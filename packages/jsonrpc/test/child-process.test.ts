@@ -1,7 +1,8 @@
 import { spawn } from 'node:child_process';
+import { silentLogger } from '@codex/common';
 import { describe, expect, it } from 'vitest';
 import { WebSocketServer } from 'ws';
-import { Connection, ConnectionError, silentLogger } from '../src/index.js';
+import { Connection, ConnectionError } from '../src/index.js';
 import { StdioTransport } from '../src/stdio.js';
 import { connectWebSocket, WebSocketTransport } from '../src/websocket.js';
 

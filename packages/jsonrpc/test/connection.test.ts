@@ -1,3 +1,4 @@
+import { silentLogger } from '@codex/common';
 import { JsonRpcError, JsonRpcErrorCode, NoParamsSchema } from '@codex/protocol';
 import { afterEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
@@ -7,7 +8,6 @@ import {
   ConnectionError,
   type ConnectionOptions,
   type ProtocolSide,
-  silentLogger,
 } from '../src/index.js';
 import {
   createPair,
@@ -245,18 +245,20 @@ describe('error policies', () => {
 });
 
 describe('outbound queue', () => {
-  it('fails fast with queue_full when the peer does not read', async () => {
+  it('counts bytes: senders wait above the high-water mark, non-replies fail past the limit', async () => {
     pair = await createPair('memory');
     // Nobody reads: the transport's send never completes.
     pair.client.send = () => new Promise(() => {});
     const client = new Connection(pair.client, {
       logger: silentLogger,
-      highWaterMark: 2,
-      maxQueuedMessages: 4,
+      highWaterMarkBytes: 200,
+      maxQueuedBytes: 400,
+      stallTimeoutMs: Number.POSITIVE_INFINITY,
     });
+    const pad = 'x'.repeat(60);
     const outcomes = await Promise.allSettled(
-      Array.from({ length: 8 }, (_, n) =>
-        Promise.race([client.notify('x', { n }), sleep(50).then(() => 'waiting')]),
+      Array.from({ length: 7 }, (_, n) =>
+        Promise.race([client.notify('x', { n, pad }), sleep(50).then(() => 'waiting')]),
       ),
     );
     const kinds = outcomes.map((o) =>
@@ -266,10 +268,9 @@ describe('outbound queue', () => {
           : 'queued'
         : (o.reason as ConnectionError).code,
     );
-    // One message is being written, two more fit below the high-water mark, then senders wait
-    // for their write, then the hard limit rejects.
+    // Each frame is about 100 characters: two fit below the high-water mark, two more are
+    // accepted but their senders wait for the write, then the byte limit refuses the rest.
     expect(kinds).toStrictEqual([
-      'queued',
       'queued',
       'queued',
       'waiting',
@@ -278,7 +279,10 @@ describe('outbound queue', () => {
       'queue_full',
       'queue_full',
     ]);
-    await client.close();
+    expect(client.queuedBytes).toBeGreaterThan(300);
+    expect(client.queuedBytes).toBeLessThanOrEqual(400);
+    await client.close({}, { flushTimeoutMs: 10 });
+    expect(client.queuedBytes).toBe(0);
   });
 });
 

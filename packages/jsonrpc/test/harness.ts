@@ -2,8 +2,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { connect, createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Logger } from '@codex/common';
 import { type WebSocket, WebSocketServer } from 'ws';
-import { createLinkedPair, type Logger, type Transport } from '../src/index.js';
+import { createLinkedPair, type Transport } from '../src/index.js';
 import { StdioTransport } from '../src/stdio.js';
 import { connectWebSocket, WebSocketTransport } from '../src/websocket.js';
 

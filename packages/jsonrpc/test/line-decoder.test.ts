@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { LineDecoder, type LineEvent } from '../src/index.js';
+import { LineDecoder, type LineEvent } from '../src/line-decoder.js';
 
 const bytes = (text: string) => new TextEncoder().encode(text);
 const lines = (events: LineEvent[]) =>
-  events.map((e) => ('line' in e ? e.line : `!${e.error.kind}`));
+  events.map((e) => ('line' in e ? e.line : `!${e.error.code}`));
 
 describe('LineDecoder', () => {
   it('joins lines split across chunks', () => {

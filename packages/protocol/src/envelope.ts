@@ -1,7 +1,11 @@
 import { z } from 'zod';
 
-/** A request id: the client's own string or integer, echoed back in the response. */
-export const RequestIdSchema = z.union([z.string(), z.number().int()]);
+/**
+ * A request id: the client's own string or integer, echoed back in the response. Integers
+ * beyond 2^53, which a JavaScript number cannot hold exactly, are decoded as BigInts (by
+ * `@codex/jsonrpc`) so that the reply carries exactly the id the client sent.
+ */
+export const RequestIdSchema = z.union([z.string(), z.number().int(), z.bigint()]);
 /** A request id: the client's own string or integer, echoed back in the response. */
 export type RequestId = z.infer<typeof RequestIdSchema>;
 

@@ -10,6 +10,14 @@ export interface ProtocolJsonSchema {
   readonly methods: Record<string, Record<string, { params: unknown; result?: unknown }>>;
 }
 
+/** On the wire a BigInt (a request id beyond 2^53) is a plain JSON integer. */
+function integerForBigint(context: {
+  zodSchema: z.core.$ZodTypes;
+  jsonSchema: Record<string, unknown>;
+}): void {
+  if (context.zodSchema._zod.def.type === 'bigint') context.jsonSchema.type = 'integer';
+}
+
 /**
  * Exports a protocol as one JSON Schema document: every named schema in `namespace` (an
  * export ending in `Schema`) becomes a definition, and each table's methods point at them.
@@ -31,13 +39,19 @@ export function protocolJsonSchema(
   const refTo = (schema: z.ZodType): unknown => {
     const id = idOf.get(schema);
     if (id) return { $ref: `#/definitions/${id}` };
-    return z.toJSONSchema(schema, { target: 'draft-7', unrepresentable: 'any', io: 'input' });
+    return z.toJSONSchema(schema, {
+      target: 'draft-7',
+      unrepresentable: 'any',
+      io: 'input',
+      override: integerForBigint,
+    });
   };
   const exported = z.toJSONSchema(registry, {
     target: 'draft-7',
     unrepresentable: 'any',
     io: 'input',
     uri: (id) => `#/definitions/${id}`,
+    override: integerForBigint,
   }) as { schemas: Record<string, Record<string, unknown>> };
   const definitions: Record<string, unknown> = {};
   for (const [id, schema] of Object.entries(exported.schemas)) {

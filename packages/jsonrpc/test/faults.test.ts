@@ -1,0 +1,206 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { connect, createServer, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { silentLogger } from '@codex/common';
+import { afterEach, describe, expect, it } from 'vitest';
+import { Connection, ConnectionError, createLinkedPair } from '../src/index.js';
+import { StdioTransport } from '../src/stdio.js';
+import { recordingLogger, sleep } from './harness.js';
+
+/** A server Connection on one end of a real Unix socket; the test drives the raw other end. */
+async function rawPeer(options: ConstructorParameters<typeof Connection>[1] = {}) {
+  const dir = mkdtempSync(join(tmpdir(), 'codex-jsonrpc-faults-'));
+  const path = join(dir, 'sock');
+  const accepted = new Promise<Socket>((resolve) => {
+    const listener = createServer((socket) => {
+      listener.close();
+      resolve(socket);
+    });
+    listener.listen(path);
+  });
+  const client = connect(path);
+  await new Promise<void>((resolve, reject) => {
+    client.once('connect', resolve);
+    client.once('error', reject);
+  });
+  const socket = await accepted;
+  const server = new Connection(new StdioTransport({ input: socket, output: socket }), {
+    logger: silentLogger,
+    ...options,
+  });
+  cleanups.push(() => {
+    client.destroy();
+    socket.destroy();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  /** Collects the server's replies, one parsed object per line. */
+  const replies: string[] = [];
+  let partial = '';
+  client.on('data', (chunk: Buffer) => {
+    const text = partial + chunk.toString('utf8');
+    const lines = text.split('\n');
+    partial = lines.pop() ?? '';
+    replies.push(...lines);
+  });
+  return { server, client, replies };
+}
+
+const cleanups: Array<() => void> = [];
+afterEach(() => {
+  for (const cleanup of cleanups.splice(0)) cleanup();
+});
+
+const until = async (check: () => boolean, timeoutMs = 10_000) => {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await sleep(10);
+  }
+};
+
+describe('a peer that stops reading', () => {
+  it('gets every reply to 40,000 pipelined requests, and the server holds a bounded backlog', async () => {
+    const { server, client, replies } = await rawPeer({ highWaterMarkBytes: 64 * 1024 });
+    server.onRequest('echo', (params) => params);
+    await server.listen();
+    client.pause();
+    const total = 40_000;
+    const batch: string[] = [];
+    for (let id = 0; id < total; id++)
+      batch.push(JSON.stringify({ id, method: 'echo', params: { id, pad: 'p'.repeat(40) } }));
+    client.write(`${batch.join('\n')}\n`);
+    let peak = 0;
+    const started = Date.now();
+    while (Date.now() - started < 1_500) {
+      peak = Math.max(peak, server.queuedBytes);
+      await sleep(5);
+    }
+    client.resume();
+    await until(() => replies.length >= total);
+    const ids = new Set(replies.map((line) => (JSON.parse(line) as { id: number }).id));
+    expect(ids.size).toBe(total);
+    // Reading stopped while replies were owed: the backlog stayed near the high-water mark
+    // instead of holding every reply (40,000 × ~80 bytes).
+    expect(peak).toBeGreaterThan(0);
+    expect(peak).toBeLessThan(256 * 1024);
+  });
+
+  it('pauses input while too many handlers run, and resumes as they finish', async () => {
+    const { server, client, replies } = await rawPeer({ maxConcurrentRequests: 2 });
+    let running = 0;
+    let peak = 0;
+    const gates: Array<() => void> = [];
+    server.onRequest('wait', async () => {
+      running++;
+      peak = Math.max(peak, running);
+      await new Promise<void>((resolve) => gates.push(resolve));
+      running--;
+      return 'done';
+    });
+    await server.listen();
+    client.write(
+      `${Array.from({ length: 6 }, (_, id) => JSON.stringify({ id, method: 'wait' })).join('\n')}\n`,
+    );
+    await until(() => gates.length === 2);
+    await sleep(50);
+    expect(gates.length).toBe(2);
+    while (replies.length < 6) {
+      gates.shift()?.();
+      await sleep(10);
+    }
+    expect(peak).toBe(2);
+  });
+
+  it('closes the connection when a write makes no progress for stallTimeoutMs', async () => {
+    const [a, b] = createLinkedPair();
+    a.send = () => new Promise(() => {});
+    const logger = recordingLogger();
+    const connection = new Connection(a, { stallTimeoutMs: 100, logger });
+    const peer = new Connection(b, { logger: silentLogger });
+    await Promise.all([connection.listen(), peer.listen()]);
+    const pending = connection.request('anything').catch((e: unknown) => e);
+    const info = await connection.closed;
+    expect(info.reason).toContain('accepted nothing for 100 ms');
+    expect(ConnectionError.isInstance(await pending)).toBe(true);
+    expect(logger.lines.some((line) => line.includes('accepted nothing'))).toBe(true);
+  });
+});
+
+describe('results JSON cannot hold', () => {
+  it.each([
+    ['a BigInt', () => ({ n: 10n })],
+    [
+      'a cycle',
+      () => {
+        const value: Record<string, unknown> = {};
+        value.self = value;
+        return value;
+      },
+    ],
+    [
+      'nesting 200,000 deep',
+      () => {
+        let value: unknown = 1;
+        for (let i = 0; i < 200_000; i++) value = [value];
+        return value;
+      },
+    ],
+  ])('answers -32603 for %s, and the connection keeps working', async (_name, make) => {
+    const { server, client, replies } = await rawPeer();
+    server.onRequest('bad', () => make());
+    server.onRequest('good', () => 'fine');
+    await server.listen();
+    client.write('{"id":1,"method":"bad"}\n{"id":2,"method":"good"}\n');
+    await until(() => replies.length === 2);
+    const [bad, good] = replies.map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(bad).toMatchObject({
+      id: 1,
+      error: { code: -32603, message: expect.stringContaining('the result of bad cannot be sent') },
+    });
+    expect(good).toStrictEqual({ id: 2, result: 'fine' });
+  });
+});
+
+describe('hostile input', () => {
+  it('echoes request ids beyond 2^53 exactly', async () => {
+    const { server, client, replies } = await rawPeer();
+    server.onRequest('echo', (_params, context) => String(context.id));
+    await server.listen();
+    client.write(
+      '{"id":9007199254740993,"method":"echo"}\n{"id":-9007199254740995,"method":"nope"}\n',
+    );
+    await until(() => replies.length === 2);
+    const [answered, refused] = [...replies].sort((a, b) => b.localeCompare(a));
+    expect(answered).toBe('{"id":9007199254740993,"result":"9007199254740993"}');
+    expect(refused).toMatch(/^\{"id":-9007199254740995,"error":\{"code":-32601/);
+  });
+
+  it('refuses a 60 MB line of [{},{},…] without parsing it, then keeps serving', async () => {
+    const { server, client, replies } = await rawPeer();
+    server.onRequest('echo', (params) => params);
+    await server.listen();
+    const unit = Buffer.from('{},');
+    const chunk = Buffer.alloc(unit.length * 100_000);
+    for (let i = 0; i < 100_000; i++) unit.copy(chunk, i * unit.length);
+    client.write('[');
+    for (let sent = 0; sent < 60 * 1024 * 1024; sent += chunk.length) {
+      if (!client.write(chunk)) await new Promise((resolve) => client.once('drain', resolve));
+    }
+    client.write('{}]\n{"id":1,"method":"echo","params":{"ok":true}}\n');
+    await until(() => replies.length === 2);
+    expect(JSON.parse(replies[0] as string)).toMatchObject({ id: null, error: { code: -32700 } });
+    expect(JSON.parse(replies[1] as string)).toStrictEqual({ id: 1, result: { ok: true } });
+  });
+
+  it('logs a flood of garbage in a few lines, not one per frame', async () => {
+    const logger = recordingLogger();
+    const { server, client, replies } = await rawPeer({ logger });
+    await server.listen();
+    const garbage = `${'not json at all, line after line of it\n'.repeat(25_000)}`;
+    client.write(garbage);
+    await until(() => replies.length === 25_000);
+    expect(logger.lines.length).toBeLessThanOrEqual(3);
+    expect(logger.lines[0]).toContain('unreadable frame (parse)');
+  });
+});
