@@ -72,15 +72,14 @@ export function parseAuthDotJson(text: string, source: string): AuthDotJson {
   try {
     value = JSON.parse(text);
   } catch (cause) {
-    const reason = cause instanceof Error ? cause.message : String(cause);
     throw new AuthStorageError(
       'corrupt',
-      `${source} is not valid JSON (${reason}); it was left untouched: fix or delete it and log in again`,
-      { cause },
+      `${source} is not valid JSON (${syntaxErrorPlace(text, cause)}); it was left untouched: fix or delete it, or log in again`,
     );
   }
   const parsed = AuthFileSchema.safeParse(value);
   if (!parsed.success) {
+    // Names the fields and what they should hold, never what they hold (they are secrets).
     const issues = parsed.error.issues
       .map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`)
       .join('; ');
@@ -123,6 +122,23 @@ export function parseAuthDotJson(text: string, source: string): AuthDotJson {
     ...(file.last_refresh ? { lastRefresh: file.last_refresh } : {}),
     ...(Object.keys(extra).length > 0 ? { extra } : {}),
   };
+}
+
+/**
+ * Where JSON.parse gave up, as `line L column C`, without the text around it: V8's own message
+ * quotes the input, which here may be a key (or, through a symlink, some other file).
+ */
+function syntaxErrorPlace(text: string, cause: unknown): string {
+  const message = cause instanceof Error ? cause.message : '';
+  const position = /position (\d+)/.exec(message)?.[1];
+  const offset =
+    position !== undefined ? Number(position) : /end of JSON/.test(message) ? text.length : 0;
+  const before = text.slice(0, offset);
+  const line = before.split('\n').length;
+  const column = offset - (before.lastIndexOf('\n') + 1) + 1;
+  return /end of JSON/.test(message) || offset >= text.length
+    ? `the text ends early, at line ${line} column ${column}`
+    : `unexpected character at line ${line} column ${column}`;
 }
 
 /** The on-disk object, keys in the original's order. */

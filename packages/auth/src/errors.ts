@@ -1,4 +1,4 @@
-const marker = Symbol.for('codex.auth.AuthStorageError');
+import { CodexError } from '@codex/common';
 
 /** Why a credential store failed. */
 export type AuthStorageErrorCode =
@@ -10,21 +10,13 @@ export type AuthStorageErrorCode =
   | 'keyring_failed'
   /** A filesystem operation failed. */
   | 'io'
-  /** The lock on auth.json could not be taken in time. */
+  /** A lock on the credentials could not be taken in time. */
   | 'lock_timeout';
 
-/** A failure of credential storage; `message` says what failed and how to fix it. */
-export class AuthStorageError extends Error {
-  readonly [marker] = true;
-  readonly code: AuthStorageErrorCode;
-
-  constructor(code: AuthStorageErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'AuthStorageError';
-    this.code = code;
-  }
-
-  static isInstance(value: unknown): value is AuthStorageError {
-    return typeof value === 'object' && value !== null && marker in value;
-  }
+/**
+ * A failure of credential storage; `message` says what failed and how to fix it, and never
+ * quotes what the file holds.
+ */
+export class AuthStorageError extends CodexError<AuthStorageErrorCode> {
+  static override readonly brand = 'codex.auth.AuthStorageError';
 }

@@ -1,4 +1,10 @@
-export { deleteAuth, loadAuthDotJson, loginWithApiKey, logout, saveAuth } from './api.js';
+export {
+  type AuthApiOptions,
+  deleteAuth,
+  loadAuthDotJson,
+  loginWithApiKey,
+  saveAuth,
+} from './api.js';
 export {
   AUTH_CREDENTIALS_STORE_MODES,
   AUTH_MODES,
@@ -10,19 +16,14 @@ export {
   serializeAuthDotJson,
   storageMode,
   type TokenData,
-  toAuthFileObject,
 } from './auth-dot-json.js';
+export { type AuthLockOptions, withAuthLock } from './auth-lock.js';
 export { AuthStorageError, type AuthStorageErrorCode } from './errors.js';
-export {
-  FileLockError,
-  type FileLockOptions,
-  withFileLock,
-  writeFileAtomic,
-} from './file-lock.js';
 export {
   type IdTokenInfo,
   IdTokenInfoError,
-  type IdTokenInfoErrorKind,
+  type IdTokenInfoErrorCode,
+  jwtExpiresAt,
   KNOWN_PLANS,
   type KnownPlan,
   type PlanType,
@@ -30,16 +31,10 @@ export {
   planTypeFromRaw,
   planTypeToString,
 } from './jwt.js';
-export { type AuthLogger, defaultAuthLogger } from './logger.js';
 export { AutoAuthStorage } from './storage/auto.js';
 export type { AuthStorage } from './storage/backend.js';
 export { type AuthStorageOptions, createAuthStorage } from './storage/create.js';
 export { EphemeralAuthStorage } from './storage/ephemeral.js';
 export { FileAuthStorage, type FileAuthStorageOptions } from './storage/file.js';
-export {
-  KEYRING_SERVICE,
-  KeyringAuthStorage,
-  type KeyringBackend,
-  loadKeytar,
-} from './storage/keyring.js';
+export { KEYRING_SERVICE, KeyringAuthStorage, type KeyringBackend } from './storage/keyring.js';
 export { computeStoreKey } from './store-key.js';

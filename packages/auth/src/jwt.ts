@@ -1,3 +1,4 @@
+import { CodexError } from '@codex/common';
 import { decodeJwt, errors as joseErrors } from 'jose';
 
 /** ChatGPT plans the original knows by name. */
@@ -41,25 +42,12 @@ export interface IdTokenInfo {
   readonly rawJwt: string;
 }
 
-const marker = Symbol.for('codex.auth.IdTokenInfoError');
-
 /** Why a JWT could not be read. */
-export type IdTokenInfoErrorKind = 'segments' | 'base64' | 'json' | 'claims';
+export type IdTokenInfoErrorCode = 'segments' | 'base64' | 'json' | 'claims';
 
 /** A JWT that is not a readable token. Never thrown for a merely missing claim. */
-export class IdTokenInfoError extends Error {
-  readonly [marker] = true;
-  readonly kind: IdTokenInfoErrorKind;
-
-  constructor(kind: IdTokenInfoErrorKind, message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'IdTokenInfoError';
-    this.kind = kind;
-  }
-
-  static isInstance(value: unknown): value is IdTokenInfoError {
-    return typeof value === 'object' && value !== null && marker in value;
-  }
+export class IdTokenInfoError extends CodexError<IdTokenInfoErrorCode> {
+  static override readonly brand = 'codex.auth.IdTokenInfoError';
 }
 
 const AUTH_CLAIM = 'https://api.openai.com/auth';
@@ -106,4 +94,17 @@ export function parseChatgptJwtClaims(jwt: string): IdTokenInfo {
     chatgptAccountId: asString(auth.chatgpt_account_id),
     rawJwt: jwt,
   };
+}
+
+/**
+ * When a JWT expires (its `exp` claim, as a Date), or null when it has none or cannot be read.
+ * The signature is not checked.
+ */
+export function jwtExpiresAt(jwt: string): Date | null {
+  try {
+    const { exp } = decodeJwt(jwt);
+    return typeof exp === 'number' ? new Date(exp * 1000) : null;
+  } catch {
+    return null;
+  }
 }

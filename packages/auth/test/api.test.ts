@@ -1,5 +1,7 @@
+import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { silentLogger } from '@codex/common';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   type AuthDotJson,
@@ -8,7 +10,6 @@ import {
   FileAuthStorage,
   loadAuthDotJson,
   loginWithApiKey,
-  logout,
   parseChatgptJwtClaims,
   saveAuth,
 } from '../src/index.js';
@@ -23,7 +24,7 @@ afterEach(async () => {
   home.dispose();
 });
 
-const silent = { logger: { warn: () => {}, debug: () => {} } };
+const silent = { logger: silentLogger };
 
 describe('credential API', () => {
   it('logs in with an API key to auth.json and logs out', async () => {
@@ -32,9 +33,9 @@ describe('credential API', () => {
       authMode: 'apikey',
       openaiApiKey: 'sk-abc',
     });
-    expect(await logout(home.path, 'file', silent)).toBe(true);
+    expect(await deleteAuth(home.path, 'file', silent)).toBe(true);
     expect(existsSync(join(home.path, 'auth.json'))).toBe(false);
-    expect(await logout(home.path, 'file', silent)).toBe(false);
+    expect(await deleteAuth(home.path, 'file', silent)).toBe(false);
   });
 
   it('rejects an empty API key', async () => {
@@ -63,5 +64,30 @@ describe('credential API', () => {
     });
     await deleteAuth(home.path, 'file', silent);
     expect(await loadAuthDotJson(home.path, 'file', silent)).toBeNull();
+  });
+});
+
+describe('auth.lock', () => {
+  it('waits for a login or logout in progress elsewhere (the original holds auth.lock), and times out clearly', async () => {
+    const lock = join(home.path, 'auth.lock');
+    const holder = spawn('flock', ['--exclusive', lock, 'sh', '-c', 'echo locked; sleep 0.5'], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    const holderExited = new Promise((resolve) => holder.once('exit', resolve));
+    await new Promise<void>((resolve) => holder.stdout.once('data', () => resolve()));
+    const timedOut = await loginWithApiKey(home.path, 'sk-1', 'file', {
+      ...silent,
+      authLockTimeoutMs: 100,
+    }).catch((e: unknown) => e);
+    expect(timedOut).toMatchObject({ code: 'lock_timeout' });
+    expect((timedOut as Error).message).toContain(lock);
+    expect(existsSync(join(home.path, 'auth.json'))).toBe(false);
+    const started = Date.now();
+    await loginWithApiKey(home.path, 'sk-2', 'file', silent);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(200);
+    expect(await loadAuthDotJson(home.path, 'file', silent)).toMatchObject({
+      openaiApiKey: 'sk-2',
+    });
+    await holderExited;
   });
 });

@@ -4,8 +4,12 @@ import * as auth from '../dist/index.js';
 
 const command = JSON.parse(process.argv[2]);
 const warnings = [];
-const logger = { warn: (message) => warnings.push(message), debug: () => {} };
-const options = { logger, lockStaleMs: command.lockStaleMs };
+const logger = {
+  warn: (message) => warnings.push(message),
+  error: (message) => warnings.push(message),
+  debug: () => {},
+};
+const options = { logger, lockTimeoutMs: command.lockTimeoutMs };
 
 async function run() {
   switch (command.op) {
@@ -20,7 +24,21 @@ async function run() {
       await auth.loginWithApiKey(command.codexHome, command.apiKey, command.mode, options);
       return await auth.loadAuthDotJson(command.codexHome, command.mode, options);
     case 'logout':
-      return await auth.logout(command.codexHome, command.mode, options);
+      return await auth.deleteAuth(command.codexHome, command.mode, options);
+    case 'slow-rmw': {
+      // One read-modify-write that adds `tag`, announcing itself and then dawdling `ms` inside
+      // the commit lock (so that a test can pause it there).
+      const storage = auth.createAuthStorage(command.codexHome, 'file', options);
+      await storage.update(async (current) => {
+        process.stdout.write('locked\n');
+        await new Promise((resolve) => setTimeout(resolve, command.ms));
+        return {
+          ...(current ?? { openaiApiKey: null }),
+          extra: { ...(current?.extra ?? {}), [command.tag]: true },
+        };
+      });
+      return null;
+    }
     case 'rmw': {
       // `cycles` read-modify-write cycles, each adding one distinct top-level field.
       const storage = auth.createAuthStorage(command.codexHome, 'file', options);

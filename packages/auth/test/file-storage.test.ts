@@ -1,12 +1,15 @@
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import {
   chmodSync,
+  chownSync,
   existsSync,
+  lstatSync,
   mkdirSync,
   readdirSync,
   readFileSync,
+  rmSync,
   statSync,
-  utimesSync,
+  symlinkSync,
   writeFileSync,
 } from 'node:fs';
 import { join } from 'node:path';
@@ -28,15 +31,13 @@ afterEach(() => home.dispose());
 const modeOf = (path: string) => statSync(path).mode & 0o777;
 
 describe('file backend', () => {
-  it('creates auth.json with mode 0600 and keeps it 0600 on rewrite', async () => {
+  it('creates auth.json with mode 0600 beside its commit lock, and nothing else', async () => {
     const storage = new FileAuthStorage(home.path);
     await storage.save({ openaiApiKey: 'sk-1' });
     expect(modeOf(storage.path)).toBe(0o600);
-    chmodSync(storage.path, 0o644);
     await storage.save({ openaiApiKey: 'sk-2' });
-    expect(modeOf(storage.path)).toBe(0o600);
     expect(await storage.load()).toStrictEqual({ openaiApiKey: 'sk-2' });
-    expect(readdirSync(home.path).sort()).toStrictEqual(['auth.json']);
+    expect(readdirSync(home.path).sort()).toStrictEqual(['auth.json', 'auth.json.lock']);
   });
 
   it('returns null when there is no file, and delete reports what it did', async () => {
@@ -73,12 +74,12 @@ describe('file backend', () => {
     expect(await storage.load()).toStrictEqual({ openaiApiKey: 'sk-next' });
   });
 
-  it('never leaves a torn auth.json when a writer is killed mid-save', async () => {
+  it('never leaves a torn auth.json when a writer is killed mid-save, and its lock dies with it', async () => {
     const child = spawn(
       process.execPath,
       [
         join(import.meta.dirname, 'child.mjs'),
-        JSON.stringify({ op: 'save-forever', codexHome: home.path, lockStaleMs: 2000 }),
+        JSON.stringify({ op: 'save-forever', codexHome: home.path }),
       ],
       { env: envWithoutDbus(), stdio: ['ignore', 'pipe', 'inherit'] },
     );
@@ -86,35 +87,120 @@ describe('file backend', () => {
     await new Promise((resolve) => setTimeout(resolve, 300));
     child.kill('SIGKILL');
     await new Promise((resolve) => child.once('exit', resolve));
-    const storage = new FileAuthStorage(home.path, { lockStaleMs: 2000 });
+    // A short timeout: the kernel released the dead writer's lock, there is nothing to wait out.
+    const storage = new FileAuthStorage(home.path, { lockTimeoutMs: 500 });
     const survivor = await storage.load();
     expect(survivor?.openaiApiKey).toMatch(/^sk-\d+$/);
-    // The dead writer's lock is taken over once stale, and writing goes on.
-    const lock = join(home.path, 'auth.json.lock');
-    if (existsSync(lock))
-      utimesSync(lock, new Date(Date.now() - 60_000), new Date(Date.now() - 60_000));
     await storage.save({ openaiApiKey: 'sk-after-crash' });
     expect(await storage.load()).toStrictEqual({ openaiApiKey: 'sk-after-crash' });
   });
 
-  it('takes over a stale lock left by a dead process', async () => {
+  it('takes the same flock on auth.json.lock as the original: each waits for the other', async () => {
+    const lock = join(home.path, 'auth.json.lock');
+    const holder = spawn('flock', ['--exclusive', lock, 'sh', '-c', 'echo locked; sleep 0.5'], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    const holderExited = new Promise((resolve) => holder.once('exit', resolve));
+    await new Promise<void>((resolve) => holder.stdout.once('data', () => resolve()));
+    const storage = new FileAuthStorage(home.path, { lockTimeoutMs: 100 });
+    const error = await storage.save({ openaiApiKey: 'k' }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'lock_timeout' });
+    expect((error as Error).message).toContain(lock);
+    await new FileAuthStorage(home.path).save({ openaiApiKey: 'k' });
+    expect(await storage.load()).toStrictEqual({ openaiApiKey: 'k' });
+    await holderExited;
+    // And while ours holds it, flock(1) cannot take it.
+    await storage.update(async (current) => {
+      expect(spawnSync('flock', ['--nonblock', lock, 'true']).status).toBe(1);
+      return current;
+    });
+    expect(spawnSync('flock', ['--nonblock', lock, 'true']).status).toBe(0);
+  });
+
+  it('replaces the lock directory codex-ts 0.1 left behind', async () => {
     const lock = join(home.path, 'auth.json.lock');
     mkdirSync(lock);
-    const old = new Date(Date.now() - 60_000);
-    utimesSync(lock, old, old);
     const storage = new FileAuthStorage(home.path);
     await storage.save({ openaiApiKey: 'sk-x' });
     expect(await storage.load()).toStrictEqual({ openaiApiKey: 'sk-x' });
-    expect(existsSync(lock)).toBe(false);
+    expect(statSync(lock).isFile()).toBe(true);
   });
 
-  it('gives up on a live lock after its timeout, with a clear error', async () => {
-    const lock = join(home.path, 'auth.json.lock');
-    mkdirSync(lock); // fresh: looks held by a live process
-    const storage = new FileAuthStorage(home.path, { lockTimeoutMs: 300 });
-    const error = await storage.save({ openaiApiKey: 'k' }).catch((e: unknown) => e);
-    expect(error).toMatchObject({ code: 'lock_timeout' });
-    expect((error as Error).message).toContain('auth.json');
+  it('never takes over a paused writer’s lock: no acknowledged update is lost', async () => {
+    const writer = spawn(
+      process.execPath,
+      [
+        join(import.meta.dirname, 'child.mjs'),
+        JSON.stringify({ op: 'slow-rmw', codexHome: home.path, tag: 'paused', ms: 200 }),
+      ],
+      { env: envWithoutDbus(), stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    await new Promise<void>((resolve) => writer.stdout.once('data', () => resolve()));
+    writer.kill('SIGSTOP');
+    const storage = new FileAuthStorage(home.path, { lockTimeoutMs: 1_000 });
+    const add = (tag: string) =>
+      storage.update((current) => ({
+        ...(current ?? { openaiApiKey: null }),
+        extra: { ...(current?.extra ?? {}), [tag]: true },
+      }));
+    // While the writer is paused inside its update, ours is refused, not acknowledged.
+    await expect(add('waiter')).rejects.toMatchObject({ code: 'lock_timeout' });
+    writer.kill('SIGCONT');
+    await new Promise((resolve) => writer.once('exit', resolve));
+    await add('after');
+    expect((await storage.load())?.extra).toStrictEqual({ paused: true, after: true });
+  });
+
+  it('keeps the owner and mode of an existing auth.json (0600 when new)', async () => {
+    const path = join(home.path, 'auth.json');
+    const storage = new FileAuthStorage(home.path);
+    await storage.save({ openaiApiKey: 'a' });
+    expect(statSync(path).mode & 0o777).toBe(0o600);
+    chmodSync(path, 0o640);
+    const owner = process.getuid?.() === 0 ? 1234 : statSync(path).uid;
+    if (process.getuid?.() === 0) chownSync(path, owner, owner);
+    await storage.save({ openaiApiKey: 'b' });
+    const info = statSync(path);
+    expect([info.uid, info.mode & 0o777]).toStrictEqual([owner, 0o640]);
+  });
+
+  it('writes through a symlinked auth.json, locking next to the target; logout removes the link only', async () => {
+    const elsewhere = join(home.path, 'secrets');
+    mkdirSync(elsewhere);
+    const target = join(elsewhere, 'codex-creds.txt');
+    const path = join(home.path, 'auth.json');
+    symlinkSync(target, path);
+    const storage = new FileAuthStorage(home.path);
+    await storage.save({ openaiApiKey: 'sk-linked' });
+    expect(lstatSync(path).isSymbolicLink()).toBe(true);
+    expect(JSON.parse(readFileSync(target, 'utf8'))).toMatchObject({ OPENAI_API_KEY: 'sk-linked' });
+    expect(readdirSync(elsewhere).sort()).toStrictEqual([
+      'codex-creds.json.lock',
+      'codex-creds.txt',
+    ]);
+    expect(await storage.delete()).toBe(true);
+    expect(existsSync(path)).toBe(false);
+    expect(existsSync(target)).toBe(true);
+  });
+
+  it('never quotes what an unreadable auth.json holds', async () => {
+    const path = join(home.path, 'auth.json');
+    const storage = new FileAuthStorage(home.path);
+    writeFileSync(path, '{"OPENAI_API_KEY": "sk-proj-SECRETSECRET", ');
+    const torn = await storage.load().catch((e: unknown) => e);
+    expect((torn as Error).message).toContain('line 1 column 44');
+    expect((torn as Error).message).not.toContain('SECRET');
+    rmSync(path);
+    symlinkSync('/etc/passwd', path);
+    const passwd = await storage.load().catch((e: unknown) => e);
+    expect(passwd).toMatchObject({ code: 'corrupt' });
+    expect((passwd as Error).message).toContain('line 1 column 1');
+    expect((passwd as Error).message).not.toMatch(/root|:x:/);
+    rmSync(path);
+    writeFileSync(path, '{"OPENAI_API_KEY": 5, "tokens": "sk-proj-TOKSECRET"}');
+    const shape = await storage.load().catch((e: unknown) => e);
+    expect(shape).toMatchObject({ code: 'corrupt' });
+    expect((shape as Error).message).not.toContain('TOKSECRET');
   });
 
   it('loses no write when 20 processes each do 50 read-modify-write cycles', async () => {

@@ -76,6 +76,6 @@ describe('parseChatgptJwtClaims', () => {
       thrown = error;
     }
     expect(IdTokenInfoError.isInstance(thrown)).toBe(true);
-    expect((thrown as IdTokenInfoError).kind).toBe(kind);
+    expect((thrown as IdTokenInfoError).code).toBe(kind);
   });
 });

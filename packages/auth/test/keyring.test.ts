@@ -133,7 +133,7 @@ describe('keyring error classification (in process)', () => {
 
   it('auto warns once across repeated failures and uses the file', async () => {
     const warnings: string[] = [];
-    const logger = { warn: (m: string) => warnings.push(m), debug: () => {} };
+    const logger = { warn: (m: string) => warnings.push(m), error: () => {}, debug: () => {} };
     const auto = new AutoAuthStorage(
       new KeyringAuthStorage(home.path, {
         backend: failing('Cannot autolaunch D-Bus without X11 $DISPLAY'),

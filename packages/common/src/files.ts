@@ -1,4 +1,8 @@
-export { type AtomicWriteOptions, writeFileAtomic } from './files/atomic-write.js';
+export {
+  type AtomicWriteOptions,
+  resolveSymlinks,
+  writeFileAtomic,
+} from './files/atomic-write.js';
 export {
   FileLockError,
   type FileLockErrorCode,

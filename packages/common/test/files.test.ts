@@ -14,7 +14,7 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { FileLockError, withFileLock, writeFileAtomic } from '../src/files.js';
+import { FileLockError, resolveSymlinks, withFileLock, writeFileAtomic } from '../src/files.js';
 
 const CHILD = join(import.meta.dirname, 'lock-child.mjs');
 let dir: string;
@@ -210,14 +210,30 @@ describe('writeFileAtomic', () => {
     expect([info.uid, info.gid, info.mode & 0o777]).toStrictEqual([1234, 1234, 0o600]);
   });
 
-  it('replaces a symlink with the file, leaving its target alone', async () => {
-    const target = join(dir, 'elsewhere');
-    writeFileSync(target, 'target');
+  it('writes through symlinks to their target, keeping the links (as the original does)', async () => {
+    mkdirSync(join(dir, 'real'));
+    const target = join(dir, 'real', 'auth.json');
+    writeFileSync(target, 'old', { mode: 0o640 });
+    symlinkSync('real/auth.json', join(dir, 'middle.json'));
     const path = join(dir, 'auth.json');
-    symlinkSync(target, path);
+    symlinkSync(join(dir, 'middle.json'), path);
+    expect(await resolveSymlinks(path)).toBe(target);
     await writeFileAtomic(path, 'new');
-    expect(lstatSync(path).isFile()).toBe(true);
-    expect(readFileSync(target, 'utf8')).toBe('target');
-    expect(statSync(path).mode & 0o777).toBe(0o600);
+    expect(lstatSync(path).isSymbolicLink()).toBe(true);
+    expect(readFileSync(target, 'utf8')).toBe('new');
+    expect(statSync(target).mode & 0o777).toBe(0o640);
+    expect(readdirSync(join(dir, 'real'))).toStrictEqual(['auth.json']);
+  });
+
+  it('creates the target of a dangling link, and refuses a loop', async () => {
+    const path = join(dir, 'auth.json');
+    symlinkSync(join(dir, 'missing.json'), path);
+    await writeFileAtomic(path, 'created');
+    expect(readFileSync(join(dir, 'missing.json'), 'utf8')).toBe('created');
+    symlinkSync(join(dir, 'b.json'), join(dir, 'a.json'));
+    symlinkSync(join(dir, 'a.json'), join(dir, 'b.json'));
+    await expect(writeFileAtomic(join(dir, 'a.json'), 'x')).rejects.toThrow(
+      /too many symbolic links/,
+    );
   });
 });

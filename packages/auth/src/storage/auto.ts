@@ -1,6 +1,6 @@
+import { defaultLogger, type Logger } from '@codex/common';
 import type { AuthDotJson } from '../auth-dot-json.js';
 import { AuthStorageError } from '../errors.js';
-import { type AuthLogger, defaultAuthLogger } from '../logger.js';
 import type { AuthStorage } from './backend.js';
 import type { FileAuthStorage } from './file.js';
 import type { KeyringAuthStorage } from './keyring.js';
@@ -12,14 +12,14 @@ import type { KeyringAuthStorage } from './keyring.js';
  */
 export class AutoAuthStorage implements AuthStorage {
   private warned = false;
-  private readonly logger: AuthLogger;
+  private readonly logger: Logger;
 
   constructor(
     private readonly keyring: KeyringAuthStorage,
     private readonly file: FileAuthStorage,
-    options: { logger?: AuthLogger } = {},
+    options: { logger?: Logger } = {},
   ) {
-    this.logger = options.logger ?? defaultAuthLogger;
+    this.logger = options.logger ?? defaultLogger;
   }
 
   async load(): Promise<AuthDotJson | null> {

@@ -1,5 +1,5 @@
+import type { Logger } from '@codex/common';
 import type { AuthCredentialsStoreMode } from '../auth-dot-json.js';
-import type { AuthLogger } from '../logger.js';
 import { AutoAuthStorage } from './auto.js';
 import type { AuthStorage } from './backend.js';
 import { EphemeralAuthStorage } from './ephemeral.js';
@@ -10,7 +10,7 @@ import { KeyringAuthStorage, type KeyringBackend } from './keyring.js';
 export interface AuthStorageOptions extends FileAuthStorageOptions {
   /** The keyring to use instead of keytar (tests, other platforms). */
   readonly keyring?: KeyringBackend;
-  readonly logger?: AuthLogger;
+  readonly logger?: Logger;
 }
 
 /** The storage backend for `mode` rooted at `codexHome`. */

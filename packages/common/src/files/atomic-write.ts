@@ -1,8 +1,34 @@
 import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
-import { lstat, open, rename, unlink } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { lstat, open, readlink, rename, unlink } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
 import { defaultLogger, type Logger } from '../logger.js';
+
+const isMissing = (error: unknown) => (error as NodeJS.ErrnoException).code === 'ENOENT';
+
+/** Symlinks followed at most, as the original Codex does (the kernel allows 40 too). */
+const MAX_SYMLINKS = 40;
+
+/**
+ * Where `path` leads after following symlinks (relative ones against their own folder): the
+ * file a write should replace so that the links stay. A dangling link leads to its missing
+ * target. More than 40 links in a row (or a loop) is an error.
+ */
+export async function resolveSymlinks(path: string): Promise<string> {
+  let current = resolve(path);
+  for (let hops = 0; hops < MAX_SYMLINKS; hops++) {
+    let isLink: boolean;
+    try {
+      isLink = (await lstat(current)).isSymbolicLink();
+    } catch (error) {
+      if (isMissing(error)) return current;
+      throw error;
+    }
+    if (!isLink) return current;
+    current = resolve(dirname(current), await readlink(current));
+  }
+  throw new Error(`${path}: too many symbolic links (${MAX_SYMLINKS} or more, or a loop)`);
+}
 
 /** Settings of {@link writeFileAtomic}. */
 export interface AtomicWriteOptions {
@@ -11,21 +37,21 @@ export interface AtomicWriteOptions {
   readonly logger?: Logger;
 }
 
-const isMissing = (error: unknown) => (error as NodeJS.ErrnoException).code === 'ENOENT';
-
 /**
  * Replaces the file at `path` with `text` atomically: a temporary file beside it is written,
  * fsynced and renamed over it, so readers see the old or the new content, never a mix, and a
  * writer killed midway leaves the old file. An existing file keeps its permissions and, when
  * this process may set it, its owner; a new one gets `mode` (0600 by default) whatever the
- * umask. A symlink at `path` is replaced by the file, as the original Codex does.
+ * umask. Symlinks are followed, as the original Codex does: the file they lead to is replaced
+ * and the links stay.
  */
 export async function writeFileAtomic(
-  path: string,
+  linkOrPath: string,
   text: string,
   options: AtomicWriteOptions = {},
 ): Promise<void> {
   const logger = options.logger ?? defaultLogger;
+  const path = await resolveSymlinks(linkOrPath);
   let existing: { mode: number; uid: number; gid: number } | undefined;
   try {
     const info = await lstat(path);
