@@ -169,6 +169,8 @@ export class Connection<
   private replyChars = 0;
   private inputPaused = false;
   private abortWrite: ((error: Error) => void) | undefined;
+  /** Set after a protocol error: nothing more is read while the connection closes. */
+  private refusingInput = false;
   private readonly closeListeners = new Set<(info: CloseInfo) => void>();
   private readonly drainWaiters: Array<() => void> = [];
   private counter = 0;
@@ -557,7 +559,7 @@ export class Connection<
    * too many handlers run; read again once replies are below half of it.
    */
   private updateInputFlow(): void {
-    if (this.closeInfo) return;
+    if (this.closeInfo || this.refusingInput) return;
     const busy = this.inflight.size >= this.maxConcurrentRequests;
     if (!this.inputPaused && (busy || this.replyChars > this.highWaterMarkBytes)) {
       this.inputPaused = true;
@@ -569,6 +571,7 @@ export class Connection<
   }
 
   private receive(value: unknown): void {
+    if (this.refusingInput) return;
     const classified = classifyMessage(value);
     if ('problem' in classified) {
       this.throttle.warn('invalid-message', `invalid JSON-RPC message: ${classified.problem}`);
@@ -634,7 +637,9 @@ export class Connection<
     const { method } = notification;
     const handler = this.notificationHandlers.get(method);
     if (!handler) {
-      this.logger.debug(`ignored notification ${method}: no handler`);
+      if (this.policy.unhandledNotification === 'close')
+        this.protocolViolation(`unexpected notification method: ${method}`);
+      else this.logger.debug(`ignored notification ${method}: no handler`);
       return;
     }
     const checked = validate(
@@ -672,10 +677,7 @@ export class Connection<
   private handleResponse(response: JsonRpcResponse): void {
     const entry = this.pending.get(response.id);
     if (!entry) {
-      this.throttle.warn(
-        'unknown-response',
-        `response for unknown request id ${String(response.id)} ignored`,
-      );
+      this.unmatched(`unexpected response for request id ${String(response.id)}`);
       return;
     }
     this.pending.delete(response.id);
@@ -701,15 +703,30 @@ export class Connection<
   private handleErrorResponse(response: JsonRpcErrorResponse): void {
     const entry = response.id === null ? undefined : this.pending.get(response.id);
     if (!entry || response.id === null) {
-      this.throttle.warn(
-        'peer-error',
-        `error from peer: ${response.error.code} ${response.error.message}`,
+      this.unmatched(
+        `unexpected error for request id ${String(response.id)}: ${response.error.code} ${response.error.message}`,
       );
       return;
     }
     this.pending.delete(response.id);
     entry.cleanup();
     entry.reject(JsonRpcError.fromObject(response.error));
+  }
+
+  private unmatched(problem: string): void {
+    if (this.policy.unmatchedResponse === 'close') this.protocolViolation(problem);
+    else this.throttle.warn('unmatched-response', `${problem}; ignored`);
+  }
+
+  /** Closes the connection after a message the protocol forbids (replies already queued go first). */
+  private protocolViolation(problem: string): void {
+    if (this.closeInfo || this.refusingInput) return;
+    this.refusingInput = true;
+    this.transport.pause();
+    this.logger.warn(`closing the connection after a protocol error: ${problem}`);
+    this.close({ reason: `protocol error: ${problem}` }).catch((error: unknown) =>
+      this.logger.debug('closing after a protocol error failed', error),
+    );
   }
 
   /** Answers a request; a result JSON cannot hold is answered with -32603 instead. */
@@ -751,6 +768,7 @@ export class Connection<
   }
 
   private transportError(error: Error): void {
+    if (this.refusingInput) return;
     if (FrameError.isInstance(error)) {
       this.throttle.warn(
         `frame:${error.code}`,

@@ -18,5 +18,10 @@ export {
   type FrameLimits,
 } from './frame.js';
 export { createLinkedPair } from './memory.js';
-export { appServerErrorPolicy, type ErrorPolicy, standardErrorPolicy } from './policy.js';
+export {
+  appServerErrorPolicy,
+  type ErrorPolicy,
+  standardErrorPolicy,
+  type ViolationResponse,
+} from './policy.js';
 export type { CloseInfo, Transport } from './transport.js';

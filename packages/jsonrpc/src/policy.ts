@@ -10,11 +10,25 @@ import {
 import type { z } from 'zod';
 import type { FrameError } from './frame.js';
 
+/** What to do with a message the protocol does not allow here. */
+export type ViolationResponse = 'ignore' | 'close';
+
 /**
  * How a connection answers bad input. Each hook returns the error to send back, or `null` to
- * send nothing (the problem is still logged). The connection stays open either way.
+ * send nothing (the problem is still logged). The connection stays open, except where
+ * `unhandledNotification` or `unmatchedResponse` say `close`.
  */
 export interface ErrorPolicy {
+  /**
+   * A notification no handler takes: `ignore` it (logged at debug level, the default), or
+   * `close` the connection as a protocol error.
+   */
+  readonly unhandledNotification?: ViolationResponse;
+  /**
+   * A response or error whose id matches no request of ours: `ignore` it (logged, the
+   * default), or `close` the connection as a protocol error.
+   */
+  readonly unmatchedResponse?: ViolationResponse;
   /** A frame that was not JSON, or was too large. Replies carry `id: null`. */
   frame(error: FrameError): JsonRpcError | null;
   /** JSON that is not a JSON-RPC message (wrong shape, batch, bad id...). */

@@ -4,7 +4,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { silentLogger } from '@codex/common';
 import { afterEach, describe, expect, it } from 'vitest';
-import { Connection, ConnectionError, createLinkedPair } from '../src/index.js';
+import {
+  Connection,
+  ConnectionError,
+  createLinkedPair,
+  standardErrorPolicy,
+} from '../src/index.js';
 import { StdioTransport } from '../src/stdio.js';
 import { recordingLogger, sleep } from './harness.js';
 
@@ -202,5 +207,47 @@ describe('hostile input', () => {
     await until(() => replies.length === 25_000);
     expect(logger.lines.length).toBeLessThanOrEqual(3);
     expect(logger.lines[0]).toContain('unreadable frame (parse)');
+  });
+});
+
+describe('protocol violations', () => {
+  it('closes on an unhandled notification or unmatched response when the policy says so', async () => {
+    for (const [line, problem] of [
+      ['{"method":"process/output","params":{}}', 'unexpected notification method: process/output'],
+      ['{"id":6,"result":{}}', 'unexpected response for request id 6'],
+      ['{"id":7,"error":{"code":1,"message":"x"}}', 'unexpected error for request id 7'],
+    ] as const) {
+      const logger = recordingLogger();
+      const { server, client, replies } = await rawPeer({
+        logger,
+        errorPolicy: {
+          ...standardErrorPolicy,
+          unhandledNotification: 'close',
+          unmatchedResponse: 'close',
+        },
+      });
+      server.onRequest('echo', (params) => params);
+      await server.listen();
+      client.write('{"id":1,"method":"echo","params":{"n":1}}\n');
+      await until(() => replies.length === 1);
+      client.write(`${line}\n{"id":2,"method":"echo","params":{"n":2}}\n`);
+      const info = await server.closed;
+      expect(info.reason).toContain(`protocol error: ${problem}`);
+      expect(replies).toHaveLength(1);
+      expect(
+        logger.lines.some((l) =>
+          l.startsWith(`warn closing the connection after a protocol error: ${problem}`),
+        ),
+      ).toBe(true);
+    }
+  });
+
+  it('ignores them by default', async () => {
+    const { server, client, replies } = await rawPeer();
+    server.onRequest('echo', (params) => params);
+    await server.listen();
+    client.write('{"method":"nobody/listens"}\n{"id":99,"result":1}\n{"id":1,"method":"echo"}\n');
+    await until(() => replies.length === 1);
+    expect(server.isClosed).toBe(false);
   });
 });
