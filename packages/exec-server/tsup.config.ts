@@ -1,7 +1,7 @@
 import { packageBuild } from '../../tsup.shared.js';
 
 export default packageBuild({
-  entry: ['src/index.ts', 'src/bin.ts'],
+  entry: { index: 'src/index.ts', client: 'src/client-index.ts', bin: 'src/bin.ts' },
   platform: 'node',
   tsconfig: 'tsconfig.build.json',
   // `import.meta.url` (the default server command) must also work in the CJS build.

@@ -1,4 +1,4 @@
-import { stderrLogger } from '@codex/jsonrpc';
+import { defaultLogger } from '@codex/common';
 import { parseCli, USAGE } from './cli.js';
 import { serveStdio, startWebSocketServer } from './listen.js';
 
@@ -14,7 +14,7 @@ async function main(): Promise<number> {
     process.stdout.write(USAGE);
     return 0;
   }
-  const logger = stderrLogger;
+  const logger = defaultLogger;
   let stop: () => Promise<void>;
   let finished: Promise<void>;
   if (options.listen.kind === 'stdio') {

@@ -1,11 +1,6 @@
 import type { Readable, Writable } from 'node:stream';
-import {
-  Connection,
-  ConnectionError,
-  type Logger,
-  stderrLogger,
-  type Transport,
-} from '@codex/jsonrpc';
+import { CodexError, defaultLogger, type Logger } from '@codex/common';
+import { Connection, ConnectionError, type Transport } from '@codex/jsonrpc';
 import { StdioTransport } from '@codex/jsonrpc/stdio';
 import { connectWebSocket } from '@codex/jsonrpc/websocket';
 import { exec } from '@codex/protocol';
@@ -34,26 +29,13 @@ export type ExecServerErrorCode =
   | 'wait_timeout'
   | 'cancelled';
 
-const errorMarker = Symbol.for('codex.exec-server.ExecServerError');
-
 /**
  * A client-side failure: the handshake timed out or was answered wrongly, the server could
  * not be spawned, the connection closed, or a wait ran out. Errors the server returned are
  * `JsonRpcError`s; transport failures are `ConnectionError`s.
  */
-export class ExecServerError extends Error {
-  readonly [errorMarker] = true;
-  readonly code: ExecServerErrorCode;
-
-  constructor(code: ExecServerErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'ExecServerError';
-    this.code = code;
-  }
-
-  static isInstance(value: unknown): value is ExecServerError {
-    return typeof value === 'object' && value !== null && errorMarker in value;
-  }
+export class ExecServerError extends CodexError<ExecServerErrorCode> {
+  static override readonly brand = 'codex.exec-server.ExecServerError';
 }
 
 /** Settings common to every way of connecting. */
@@ -73,7 +55,7 @@ export interface WebSocketClientOptions extends ExecServerClientOptions {
   readonly token?: string;
   /** Bound on opening the socket. Default 10 s. */
   readonly connectTimeoutMs?: number;
-  /** Largest accepted message. Default 64 MiB. */
+  /** Largest accepted message. Default 16 MiB. */
   readonly maxMessageBytes?: number;
 }
 
@@ -186,7 +168,6 @@ export class ExecServerClient {
       connectTimeoutMs: options.connectTimeoutMs ?? 10_000,
       headers: options.token ? { Authorization: `Bearer ${options.token}` } : undefined,
       maxMessageBytes: options.maxMessageBytes,
-      clientOptions: { maxPayload: options.maxMessageBytes ?? 64 * 1024 * 1024 },
     });
     return ExecServerClient.connectTransport(transport, options);
   }
@@ -196,7 +177,7 @@ export class ExecServerClient {
     transport: Transport,
     options: ExecServerClientOptions = {},
   ): Promise<ExecServerClient> {
-    const logger = options.logger ?? stderrLogger;
+    const logger = options.logger ?? defaultLogger;
     const connection: ClientConnection = new Connection(transport, {
       incoming: clientSide,
       outgoing: serverSide,
@@ -235,7 +216,7 @@ export class ExecServerClient {
 
   /** A client backed directly by an in-process {@link ExecServerHandler}: no transport. */
   static connectInProcess(options: InProcessClientOptions = {}): ExecServerClient {
-    const logger = options.logger ?? stderrLogger;
+    const logger = options.logger ?? defaultLogger;
     return new ExecServerClient((emit) => {
       const handler = new ExecServerHandler(
         {

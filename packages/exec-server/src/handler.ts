@@ -1,10 +1,10 @@
-import { type Logger, stderrLogger } from '@codex/jsonrpc';
+import { defaultLogger, type Logger } from '@codex/common';
 import {
   type exec,
   internalError,
   invalidParams,
   invalidRequest,
-  type JsonRpcError,
+  JsonRpcError,
 } from '@codex/protocol';
 import { type ExecServerConfig, resolveConfig } from './config.js';
 import {
@@ -98,12 +98,14 @@ export class ExecServerHandler {
   /** Ids of exited processes, oldest first, for eviction. */
   private readonly exitedOrder: string[] = [];
   private readonly starting = new Set<string>();
+  /** Processes being created right now (admitted, not yet registered). */
+  private spawning = 0;
   private phase: Phase = 'new';
 
   constructor(sink: ExecEventSink, options: ExecServerHandlerOptions = {}) {
     this.sink = sink;
     this.config = resolveConfig(options.config);
-    this.logger = options.logger ?? stderrLogger;
+    this.logger = options.logger ?? defaultLogger;
   }
 
   /** The effective limits. */
@@ -139,12 +141,24 @@ export class ExecServerHandler {
       throw invalidRequest(`process ${processId} already exists`);
     }
     if (params.argv.length === 0) throw invalidParams('argv must not be empty');
-    if (this.runningCount + this.starting.size >= this.config.maxProcessesPerConnection) {
-      throw invalidRequest(
-        `too many running processes on this connection (limit ${this.config.maxProcessesPerConnection})`,
-      );
-    }
     this.starting.add(processId);
+    // The limit counts processes that exist: a start is admitted synchronously with the
+    // creation of its process, so starts that fail earlier (bad cwd, unknown program) never
+    // hold a slot, and a burst of concurrent starts cannot overshoot.
+    let releaseSlot: (() => void) | undefined;
+    const admit = () => {
+      const limit = this.config.maxProcessesPerConnection;
+      if (this.runningCount + this.spawning >= limit)
+        throw invalidRequest(`too many running processes on this connection (limit ${limit})`);
+      this.spawning += 1;
+      let released = false;
+      releaseSlot = () => {
+        if (released) return;
+        released = true;
+        this.spawning -= 1;
+      };
+      return releaseSlot;
+    };
     const output = new RetainedOutput(this.config.retainedOutputBytesPerProcess);
     let entry: ManagedProcess | undefined;
     const early: Array<() => void> = [];
@@ -174,6 +188,7 @@ export class ExecServerHandler {
           maxChunkBytes: this.config.maxOutputChunkBytes,
           exitDrainMs: this.config.exitDrainMs,
           logger: this.logger,
+          admit,
         },
       );
       let resolveExited = () => {};
@@ -192,8 +207,11 @@ export class ExecServerHandler {
       this.processes.set(processId, entry);
       if (this.phase === 'shutdown') this.kill(entry, 'SIGKILL');
     } catch (error) {
+      if (JsonRpcError.isInstance(error)) throw error;
       throw this.spawnFailure(params, error);
     } finally {
+      // Registered in `processes` by now (or failed): the slot is counted there, or freed.
+      releaseSlot?.();
       this.starting.delete(processId);
     }
     for (const replay of early) replay();
@@ -343,7 +361,7 @@ export class ExecServerHandler {
   private spawnFailure(params: StartParams, error: unknown): JsonRpcError {
     if (SpawnError.isInstance(error)) {
       const message = `cannot start process ${params.processId}: ${error.message}`;
-      return error.kind === 'cwd' ? invalidParams(message) : internalError(message);
+      return error.code === 'cwd' ? invalidParams(message) : internalError(message);
     }
     this.logger.error(`spawning process ${params.processId} failed`, error);
     return internalError(

@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage } from 'node:http';
 import { isIP } from 'node:net';
 import type { Duplex, Readable, Writable } from 'node:stream';
-import { stderrLogger } from '@codex/jsonrpc';
+import { defaultLogger } from '@codex/common';
 import { StdioTransport } from '@codex/jsonrpc/stdio';
 import { WebSocketTransport } from '@codex/jsonrpc/websocket';
 import { WebSocketServer } from 'ws';
@@ -50,7 +50,7 @@ export function serveStdio(options: StdioServeOptions = {}): ServedExecConnectio
   const transport = new StdioTransport({
     input: options.input ?? process.stdin,
     output: options.output ?? process.stdout,
-    maxLineBytes: options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES,
+    maxMessageBytes: options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES,
   });
   return serveExecConnection(transport, options);
 }
@@ -98,7 +98,7 @@ function refuse(socket: Duplex, status: number, reason: string): void {
 export async function startWebSocketServer(
   options: WebSocketServeOptions,
 ): Promise<RunningWebSocketServer> {
-  const logger = options.logger ?? stderrLogger;
+  const logger = options.logger ?? defaultLogger;
   const maxMessageBytes = options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
   const connections = new Set<ServedExecConnection>();
   const wss = new WebSocketServer({ noServer: true, maxPayload: maxMessageBytes });

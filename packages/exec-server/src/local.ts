@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { stderrLogger } from '@codex/jsonrpc';
+import { defaultLogger } from '@codex/common';
 import { ExecServerClient, type ExecServerClientOptions, ExecServerError } from './client.js';
 
 /** How to launch an exec-server child. */
@@ -62,7 +62,7 @@ export async function spawnLocalExecServer(
       ),
     );
   });
-  const logger = options.logger ?? stderrLogger;
+  const logger = options.logger ?? defaultLogger;
   child.on('error', (error) => logger.error('exec-server child process error', error));
   const { stdin, stdout } = child;
   if (!stdin || !stdout) {

@@ -4,7 +4,7 @@ import { access, stat } from 'node:fs/promises';
 import { constants as osConstants } from 'node:os';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
-import type { Logger } from '@codex/jsonrpc';
+import { CodexError, type Logger } from '@codex/common';
 import type { exec } from '@codex/protocol';
 import type { IPty } from 'node-pty';
 
@@ -35,24 +35,11 @@ export interface ProcessSink {
 }
 
 /** Why a process could not be started. */
-export type SpawnErrorKind = 'cwd' | 'not_found' | 'spawn';
-
-const spawnMarker = Symbol.for('codex.exec-server.SpawnError');
+export type SpawnErrorCode = 'cwd' | 'not_found' | 'spawn';
 
 /** A process that could not be started; the message names the command or directory. */
-export class SpawnError extends Error {
-  readonly [spawnMarker] = true;
-  readonly kind: SpawnErrorKind;
-
-  constructor(kind: SpawnErrorKind, message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'SpawnError';
-    this.kind = kind;
-  }
-
-  static isInstance(value: unknown): value is SpawnError {
-    return typeof value === 'object' && value !== null && spawnMarker in value;
-  }
+export class SpawnError extends CodexError<SpawnErrorCode> {
+  static override readonly brand = 'codex.exec-server.SpawnError';
 }
 
 /** A started process, PTY- or pipe-backed. */
@@ -85,6 +72,12 @@ export interface SpawnOptions {
   readonly exitDrainMs: number;
   /** Where unexpected stream and process errors are reported. */
   readonly logger: Logger;
+  /**
+   * Called at the last moment before the process is created, synchronously with its creation
+   * (so limits hold even for a burst of concurrent starts); it throws to refuse. It returns the
+   * function that gives the slot back, which is called at once when the creation fails.
+   */
+  readonly admit?: () => () => void;
 }
 
 const DEFAULT_PATH = '/usr/local/bin:/usr/bin:/bin';
@@ -184,6 +177,7 @@ export async function spawnProcess(
   try {
     return await spawnPipes(request, sink, options);
   } catch (error) {
+    if (!SpawnError.isInstance(error)) throw error; // refused by `admit`
     // The OS says only ENOENT/EACCES; find out which part was wrong for the message.
     await resolveSpawn(request);
     throw error;
@@ -197,6 +191,7 @@ async function spawnPipes(
 ): Promise<LiveProcess> {
   const openStdin = request.openStdin === true;
   const [command = '', ...args] = request.argv;
+  const release = options.admit?.();
   const child: ChildProcess = spawn(command, args, {
     cwd: request.cwd,
     env: { ...request.env },
@@ -205,6 +200,8 @@ async function spawnPipes(
     detached: true,
     stdio: [openStdin ? 'pipe' : 'ignore', 'pipe', 'pipe'],
   });
+  // No pid: the OS refused (the error event follows); the slot is free again at once.
+  if (child.pid === undefined) release?.();
   await new Promise<void>((resolve, reject) => {
     const onSpawn = () => {
       child.off('error', onError);
@@ -355,6 +352,7 @@ async function spawnPty(
       : [command, rest];
   const size = request.size ?? { rows: 24, cols: 80 };
   let term: IPty;
+  const release = options.admit?.();
   try {
     term = pty.spawn(file, args, {
       name: request.env.TERM ?? 'xterm-256color',
@@ -365,6 +363,7 @@ async function spawnPty(
       encoding: null,
     });
   } catch (error) {
+    release?.();
     throw new SpawnError(
       'spawn',
       `cannot run ${command} in a PTY: ${error instanceof Error ? error.message : String(error)}`,

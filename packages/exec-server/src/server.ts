@@ -1,10 +1,5 @@
-import {
-  Connection,
-  type ErrorPolicy,
-  type Logger,
-  stderrLogger,
-  type Transport,
-} from '@codex/jsonrpc';
+import { defaultLogger, type Logger } from '@codex/common';
+import { Connection, type ErrorPolicy, type Transport } from '@codex/jsonrpc';
 import { describeIssues, exec, invalidParams, invalidRequest, parseError } from '@codex/protocol';
 import type { ExecServerConfig } from './config.js';
 import { ExecServerHandler } from './handler.js';
@@ -26,10 +21,14 @@ export type ExecServerConnection = Connection<typeof execServerIncoming, typeof 
 
 /**
  * The seed's error conventions: unknown methods are -32600 `unknown method: <m>`, bad params
- * -32602 naming the field. Unlike the seed, which drops the connection on unparsable input, a
- * bad frame gets a -32700 reply (id null) and the connection stays up.
+ * -32602 naming the field, and a client notification other than `initialized` or any client
+ * response is a protocol error that closes the connection (the seed's `routing.rs`). Unlike
+ * the seed, which also drops the connection on unparsable input, a bad frame gets a -32700
+ * reply (id null) and the connection stays up.
  */
 export const execServerErrorPolicy: ErrorPolicy = {
+  unhandledNotification: 'close',
+  unmatchedResponse: 'close',
   frame: (error) => parseError(`Parse error: ${error.message}`),
   invalidMessage: (problem) => invalidRequest(`Invalid request: ${problem.problem}`),
   unknownMethod: (method) => invalidRequest(`unknown method: ${method}`),
@@ -41,10 +40,11 @@ export interface ExecServerOptions {
   readonly config?: Partial<ExecServerConfig>;
   readonly logger?: Logger;
   /**
-   * Queued outbound messages above which a process's output stops being read until the
-   * client catches up. Default 16 (about 1.4 MB of `process/output` at 64 KiB chunks).
+   * Queued outbound bytes above which processes' output stops being read until the client
+   * catches up (and, while replies are owed, the client's requests stop being read). Default
+   * 1 MiB.
    */
-  readonly outputHighWaterMark?: number;
+  readonly highWaterMarkBytes?: number;
 }
 
 /** One served connection. */
@@ -66,13 +66,12 @@ export function serveExecConnection(
   transport: Transport,
   options: ExecServerOptions = {},
 ): ServedExecConnection {
-  const logger = options.logger ?? stderrLogger;
-  const highWaterMark = options.outputHighWaterMark ?? 16;
+  const logger = options.logger ?? defaultLogger;
   const connection: ExecServerConnection = new Connection(transport, {
     incoming: execServerIncoming,
     outgoing: execServerOutgoing,
     errorPolicy: execServerErrorPolicy,
-    highWaterMark,
+    highWaterMarkBytes: options.highWaterMarkBytes,
     logger,
   });
   const handler = new ExecServerHandler(
@@ -84,7 +83,7 @@ export function serveExecConnection(
           chunk: event.chunk.toString('base64'),
         });
         // Above the high-water mark the promise settles when this message is written.
-        return connection.queuedMessages > highWaterMark ? sent : undefined;
+        return connection.queuedBytes > connection.highWaterMark ? sent : undefined;
       },
       exited: (event) => {
         void connection.notify('process/exited', {

@@ -2,7 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { createInterface, type Interface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { silentLogger } from '@codex/jsonrpc';
+import { silentLogger } from '@codex/common';
 
 /** The built bin; tests run the real thing in a child process. */
 export const BIN = fileURLToPath(new URL('../dist/bin.js', import.meta.url));

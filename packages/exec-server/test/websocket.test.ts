@@ -237,11 +237,13 @@ describe('startWebSocketServer', () => {
       transport.onclose = resolve;
     });
     await transport.start();
-    await transport.send({
-      id: 1,
-      method: 'initialize',
-      params: { clientName: 'x'.repeat(100 * 1024) },
-    });
+    await transport.send(
+      JSON.stringify({
+        id: 1,
+        method: 'initialize',
+        params: { clientName: 'x'.repeat(100 * 1024) },
+      }),
+    );
     expect((await closed).code).toBe(1009);
     const client = await ExecServerClient.connectWebSocket(server.url, { token: TOKEN, ...quiet });
     expect(await client.terminate('nothing')).toEqual({ running: false });
