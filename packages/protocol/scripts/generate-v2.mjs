@@ -328,7 +328,9 @@ function objectSchema(node, refs) {
     const safeKey = /^[A-Za-z_$][\w$]*$/.test(key) ? key : literal(key);
     return `${doc}  ${safeKey}: ${schema},`;
   });
-  const ctor = extra === false ? 'z.strictObject' : 'z.object';
+  // `additionalProperties: true` keeps unknown keys (the original's `Config` carries ~80 more
+  // than it declares); absent, they are dropped as serde ignores them; `false` refuses them.
+  const ctor = extra === false ? 'z.strictObject' : extra === true ? 'z.looseObject' : 'z.object';
   let out = `${ctor}({\n${lines.join('\n')}\n})`;
   if (extra && typeof extra === 'object') out += `.catchall(${emit(extra, refs)})`;
   return out;

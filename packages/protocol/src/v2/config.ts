@@ -19,7 +19,7 @@ import {
 export const AllowDenyRequirementSchema = z.enum(['allow', 'deny']);
 export type AllowDenyRequirement = z.infer<typeof AllowDenyRequirementSchema>;
 
-export const AnalyticsConfigSchema = z.object({
+export const AnalyticsConfigSchema = z.looseObject({
   enabled: z.boolean().nullable().optional(),
 });
 export type AnalyticsConfig = z.infer<typeof AnalyticsConfigSchema>;
@@ -219,7 +219,7 @@ export type ToolsV2 = z.infer<typeof ToolsV2Schema>;
 export const WebSearchModeSchema = z.enum(['disabled', 'cached', 'indexed', 'live']);
 export type WebSearchMode = z.infer<typeof WebSearchModeSchema>;
 
-export const ConfigSchema = z.object({
+export const ConfigSchema = z.looseObject({
   analytics: AnalyticsConfigSchema.nullable().optional(),
   approval_policy: AskForApprovalSchema.nullable().optional(),
   /** [UNSTABLE] Optional default for where approval requests are routed for review. */
