@@ -1,56 +1,42 @@
+// The public surface of @codex/core. Everything else is internal: tests import it from `src`.
+export {
+  createConsoleLogger,
+  type Logger,
+  setDefaultLogger,
+  silentLogger,
+} from '@codex/common';
 export {
   AuthManager,
   type AuthManagerOptions,
   type AuthSource,
-  bearerToken,
-  CLIENT_ID,
   type CodexAuth,
   type ExternalAuthRefreshContext,
   type ExternalAuthRefresher,
   type ExternalAuthTokens,
-  externalAuthDotJson,
-  jwtExpiryMs,
+  type LogoutResult,
   type ModelAuthProvider,
-  REFRESH_TOKEN_URL,
-  TOKEN_REFRESH_INTERVAL_MS,
 } from './auth/manager.js';
 export {
-  REFRESH_TOKEN_EXPIRED_MESSAGE,
-  REFRESH_TOKEN_REJECTED_MESSAGE,
-  REFRESH_TOKEN_REUSED_MESSAGE,
-  REFRESH_TOKEN_REVOKED_MESSAGE,
+  type AuthorizeUrlParams,
+  CLIENT_ID,
+  DEFAULT_ISSUER,
+  type DeviceAuthorization,
+  type DevicePoll,
+  type LoginTokens,
+  OAuthClient,
+  type OAuthClientOptions,
+  OAuthError,
+  type OAuthErrorCode,
   type RefreshedTokens,
-  RefreshTokenError,
-  type RefreshTokenFailure,
-  requestTokenRefresh,
-} from './auth/refresh.js';
-export { buildChatRequest, ChatEventMapper, chatMessages, chatUsage } from './client/chat.js';
+} from './auth/oauth.js';
+export { RefreshTokenError, type RefreshTokenErrorCode } from './auth/refresh.js';
+export { ModelError, type ModelErrorCode } from './client/errors.js';
 export {
-  CONTEXT_WINDOW_EXCEEDED_MESSAGE,
-  ModelError,
-  type ModelErrorKind,
-  QUOTA_EXCEEDED_MESSAGE,
-  retryDelayFromMessage,
-  USAGE_NOT_INCLUDED_MESSAGE,
-  usageLimitMessage,
-} from './client/errors.js';
-export {
-  DEFAULT_ORIGINATOR,
-  httpError,
   ModelClient,
   type ModelClientOptions,
-  retryAfterMs,
   type StreamOptions,
 } from './client/model-client.js';
-export {
-  buildResponsesRequest,
-  parseItem,
-  parseResponsesUsage,
-  ResponsesEventMapper,
-  responseFailure,
-  serializeItem,
-  type TurnSettings,
-} from './client/responses.js';
+export type { TurnSettings } from './client/responses.js';
 export type {
   ContentItem,
   JsonSchema,
@@ -60,58 +46,41 @@ export type {
   TokenUsage,
   ToolSpec,
 } from './client/types.js';
-export { applyConfigEdits, type ConfigEdit, type MergeStrategy } from './config/edit.js';
+export type { MergeStrategy } from './config/edit.js';
 export { ConfigError, type ConfigErrorCode } from './config/errors.js';
 export {
-  CONFIG_TOML_FILE,
   type Config,
   type ConfigLayer,
   type ConfigLayerMetadata,
   type ConfigLayerSource,
   type ConfigOverrides,
   type ConfigWarning,
-  contentVersion,
-  DEFAULT_CHATGPT_BASE_URL,
   DEFAULT_MODEL,
-  DEFAULT_PROJECT_DOC_MAX_BYTES,
   findCodexHome,
   type LoadConfigOptions,
   type LoadedConfig,
   loadConfig,
-  parseCliOverride,
+  profileConfigFile,
   type SandboxWorkspaceWrite,
   type ShellEnvironmentPolicy,
-  splitKeyPath,
+  SYSTEM_CONFIG_FILE,
 } from './config/load.js';
 export {
   combineInstructions,
   discoverProjectDocs,
-  findGitRoot,
-  PROJECT_DOC_FILENAME,
-  PROJECT_DOC_SEPARATOR,
   type ProjectDocOptions,
   type ProjectDocs,
 } from './config/project-doc.js';
-export {
-  APPROVAL_POLICIES,
-  type ApprovalPolicy,
-  type ConfigToml,
-  FORCED_LOGIN_METHODS,
-  type ForcedLoginMethod,
-  type ModelProviderToml,
-  PASSTHROUGH_KEYS,
-  REASONING_EFFORTS,
-  REASONING_SUMMARIES,
-  type ReasoningEffort,
-  type ReasoningSummary,
-  SANDBOX_MODES,
-  type SandboxMode,
-  SHELL_ENVIRONMENT_INHERIT,
-  type ShellEnvironmentInherit,
-  VERBOSITIES,
-  type Verbosity,
+export { configReadResponse, type ReadConfigOptions, readConfig } from './config/read.js';
+export type {
+  ApprovalPolicy,
+  ConfigToml,
+  ForcedLoginMethod,
+  ReasoningEffort,
+  ReasoningSummary,
+  SandboxMode,
+  Verbosity,
 } from './config/schema.js';
-export { type SourceSpan, TomlSyntaxError } from './config/toml.js';
 export {
   batchWriteConfig,
   type ConfigValueEdit,
@@ -121,35 +90,9 @@ export {
 } from './config/write.js';
 export {
   builtInModelProviders,
-  CHATGPT_CODEX_BASE_URL,
-  CODEX_TS_VERSION,
   createOpenaiProvider,
   createOssProvider,
-  createOssProviderWithBaseUrl,
-  DEFAULT_LMSTUDIO_PORT,
-  DEFAULT_OLLAMA_PORT,
-  DEFAULT_REQUEST_MAX_RETRIES,
-  DEFAULT_STREAM_IDLE_TIMEOUT_MS,
-  DEFAULT_STREAM_MAX_RETRIES,
-  DEFAULT_WEBSOCKET_CONNECT_TIMEOUT_MS,
   EnvVarError,
-  isOpenaiProvider,
-  LMSTUDIO_OSS_PROVIDER_ID,
-  MAX_REQUEST_MAX_RETRIES,
-  MAX_STREAM_MAX_RETRIES,
   type ModelProviderInfo,
-  OLLAMA_OSS_PROVIDER_ID,
-  OPENAI_API_BASE_URL,
-  OPENAI_PROVIDER_ID,
-  OPENAI_PROVIDER_NAME,
-  providerApiKey,
-  providerBaseUrl,
-  providerHeaders,
-  providerUrl,
-  requestMaxRetries,
-  streamIdleTimeoutMs,
-  streamMaxRetries,
-  WIRE_APIS,
   type WireApi,
-  websocketConnectTimeoutMs,
 } from './providers.js';

@@ -1,4 +1,5 @@
 import type { AuthMode } from '@codex/auth';
+import { CodexError } from '@codex/common';
 
 /** Which HTTP API a provider speaks. */
 export const WIRE_APIS = ['responses', 'chat'] as const;
@@ -62,7 +63,8 @@ const nonBlank = (value: string | undefined): string | undefined =>
   value !== undefined && value.trim().length > 0 ? value : undefined;
 
 /** A required environment variable is missing or blank. */
-export class EnvVarError extends Error {
+export class EnvVarError extends CodexError<'missing_env_var'> {
+  static override readonly brand = 'codex.core.EnvVarError';
   /** The variable's name. */
   readonly variable: string;
   /** How to obtain a value, when the provider says. */
@@ -70,9 +72,9 @@ export class EnvVarError extends Error {
 
   constructor(variable: string, instructions?: string) {
     super(
+      'missing_env_var',
       `Missing environment variable: \`${variable}\`.${instructions ? ` ${instructions}` : ''}`,
     );
-    this.name = 'EnvVarError';
     this.variable = variable;
     this.instructions = instructions;
   }

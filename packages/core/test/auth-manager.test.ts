@@ -2,6 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadAuthDotJson, parseChatgptJwtClaims, saveAuth } from '@codex/auth';
+import { silentLogger } from '@codex/common';
 import {
   fakeAccessToken,
   fakeIdToken,
@@ -11,16 +12,18 @@ import {
 } from '@codex/test-support';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
+  REFRESH_TOKEN_EXPIRED_MESSAGE,
+  REFRESH_TOKEN_REUSED_MESSAGE,
+} from '../src/auth/refresh.js';
+import {
   AuthManager,
   type AuthManagerOptions,
   ModelClient,
-  REFRESH_TOKEN_EXPIRED_MESSAGE,
-  REFRESH_TOKEN_REUSED_MESSAGE,
   RefreshTokenError,
 } from '../src/index.js';
 import { bundleFixture, runFixture } from './helpers.js';
 
-const quiet = { warn: () => {}, debug: () => {} };
+const quiet = silentLogger;
 let home: string;
 let issuer: MockIssuer;
 
@@ -189,7 +192,7 @@ describe('AuthManager: refresh', () => {
       .refreshToken()
       .catch((caught: unknown) => caught);
     expect(
-      RefreshTokenError.isInstance(error) && [error.reason, error.permanent, error.message],
+      RefreshTokenError.isInstance(error) && [error.code, error.permanent, error.message],
     ).toEqual(['expired', true, REFRESH_TOKEN_EXPIRED_MESSAGE]);
     expect(readFileSync(join(home, 'auth.json'), 'utf8')).toBe(text);
     expect(await storedAccessToken()).toBe(before.accessToken);

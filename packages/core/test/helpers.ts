@@ -21,7 +21,7 @@ export async function bundleFixture(name: string): Promise<string> {
     format: 'cjs',
     target: 'node20',
     outfile,
-    external: ['keytar'],
+    external: ['keytar', 'koffi'],
     tsconfig: fileURLToPath(new URL('../tsconfig.json', import.meta.url)),
     logLevel: 'silent',
   });

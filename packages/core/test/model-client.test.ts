@@ -1,3 +1,4 @@
+import { silentLogger } from '@codex/common';
 import {
   assistantMessage,
   functionCall,
@@ -9,6 +10,8 @@ import {
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   type CodexAuth,
+  EnvVarError,
+  loadConfig,
   type ModelAuthProvider,
   ModelClient,
   type ModelClientOptions,
@@ -26,7 +29,7 @@ afterEach(async () => {
   await server.close();
 });
 
-const quiet = { warn: () => {}, debug: () => {} };
+const quiet = silentLogger;
 
 const provider = (fields: Partial<ModelProviderInfo> = {}): ModelProviderInfo => ({
   name: 'Mock',
@@ -195,11 +198,11 @@ describe('ModelClient over the Responses API', () => {
       type: 'completed',
       responseId: 'resp_1',
       tokenUsage: {
-        inputTokens: 120,
-        cachedInputTokens: 20,
-        outputTokens: 30,
-        reasoningOutputTokens: 7,
-        totalTokens: 150,
+        input_tokens: 120,
+        cached_input_tokens: 20,
+        output_tokens: 30,
+        reasoning_output_tokens: 7,
+        total_tokens: 150,
       },
     });
   });
@@ -273,7 +276,7 @@ describe('ModelClient over the Responses API', () => {
       scripted.error(500, { message: 'boom' }),
     );
     const error = await failureOf(client({ requestMaxRetries: 1 }).stream(PROMPT, { model: 'm' }));
-    expect(error.kind).toBe('server_error');
+    expect(error.code).toBe('server_error');
     expect(error.status).toBe(500);
     expect(error.message).toBe(
       'the model server answered 500 Internal Server Error: boom (gave up after 1 retries)',
@@ -307,7 +310,7 @@ describe('ModelClient over the Responses API', () => {
   it('fails a stream with no retries left with an actionable message', async () => {
     server.enqueue(scripted.events(responseEvents([assistantMessage('x')]).slice(0, 2)));
     const error = await failureOf(client().stream(PROMPT, { model: 'm' }));
-    expect(error.kind).toBe('stream_disconnected');
+    expect(error.code).toBe('stream_disconnected');
     expect(error.message).toBe(
       'stream disconnected before completion: stream closed before response.completed',
     );
@@ -346,7 +349,7 @@ describe('ModelClient over the Responses API', () => {
     } catch (error) {
       caught = error;
     }
-    expect(ModelError.isInstance(caught) && caught.kind).toBe('interrupted');
+    expect(ModelError.isInstance(caught) && caught.code).toBe('interrupted');
     expect((caught as Error).message).toBe('the turn was interrupted');
     expect(seen.filter((event) => event.type === 'outputTextDelta')).toHaveLength(1);
     await expect.poll(() => server.openConnections, { timeout: 2000 }).toBe(0);
@@ -420,7 +423,7 @@ describe('ModelClient over the Responses API', () => {
         model: 'm',
       }),
     );
-    expect(error.kind).toBe('unauthorized');
+    expect(error.code).toBe('unauthorized');
     expect(error.message).toBe(
       'the model provider rejected the credentials (401 Unauthorized): still bad. Log in again or check the API key',
     );
@@ -436,7 +439,7 @@ describe('ModelClient over the Responses API', () => {
         model: 'm',
       }),
     );
-    expect(error.kind).toBe('not_logged_in');
+    expect(error.code).toBe('not_logged_in');
     expect(error.message).toBe(
       'Mock needs credentials: log in (ChatGPT or an API key) or set OPENAI_API_KEY',
     );
@@ -484,7 +487,7 @@ describe('ModelClient over the Responses API', () => {
     for (const [response, kind, message] of cases) {
       server.enqueue(response);
       const error = await failureOf(client().stream(PROMPT, { model: 'm' }));
-      expect([error.kind, error.message]).toEqual([kind, message]);
+      expect([error.code, error.message]).toEqual([kind, message]);
     }
   });
 
@@ -495,12 +498,12 @@ describe('ModelClient over the Responses API', () => {
         { type: 'response.failed', data: { response: { id: 'resp_f', error: { code, message } } } },
       ]);
     server.enqueue(failed('context_length_exceeded', 'Your input exceeds the context window'));
-    expect((await failureOf(client().stream(PROMPT, { model: 'm' }))).kind).toBe(
+    expect((await failureOf(client().stream(PROMPT, { model: 'm' }))).code).toBe(
       'context_window_exceeded',
     );
     server.enqueue(failed('invalid_prompt', 'The prompt was flagged'));
     const other = await failureOf(client().stream(PROMPT, { model: 'm' }));
-    expect([other.kind, other.code, other.message]).toEqual([
+    expect([other.code, other.apiCode, other.message]).toEqual([
       'response_failed',
       'invalid_prompt',
       'the model reported an error: The prompt was flagged',
@@ -521,7 +524,7 @@ describe('ModelClient over the Responses API', () => {
       ]),
     );
     const incomplete = await failureOf(client().stream(PROMPT, { model: 'm' }));
-    expect([incomplete.kind, incomplete.message]).toEqual([
+    expect([incomplete.code, incomplete.message]).toEqual([
       'incomplete',
       'the model stopped before finishing (reason: max_output_tokens)',
     ]);
@@ -530,7 +533,7 @@ describe('ModelClient over the Responses API', () => {
   it('reports a provider that cannot be reached, after retrying', async () => {
     const dead = client({ baseUrl: 'http://127.0.0.1:9/v1', requestMaxRetries: 1 });
     const error = await failureOf(dead.stream(PROMPT, { model: 'm' }));
-    expect(error.kind).toBe('connection_failed');
+    expect(error.code).toBe('connection_failed');
     expect(error.message).toMatch(
       /^could not reach http:\/\/127\.0\.0\.1:9\/v1\/responses: ECONNREFUSED.*\(gave up after 1 retries\)$/,
     );
@@ -707,11 +710,11 @@ describe('ModelClient over Chat Completions', () => {
       type: 'completed',
       responseId: 'chatcmpl-1',
       tokenUsage: {
-        inputTokens: 50,
-        cachedInputTokens: 8,
-        outputTokens: 12,
-        reasoningOutputTokens: 0,
-        totalTokens: 62,
+        input_tokens: 50,
+        cached_input_tokens: 8,
+        output_tokens: 12,
+        reasoning_output_tokens: 0,
+        total_tokens: 62,
       },
     });
   });
@@ -730,5 +733,101 @@ describe('ModelClient over Chat Completions', () => {
     );
     expect(events.filter((event) => event.type === 'retrying')).toHaveLength(1);
     expect(events.at(-1)?.type).toBe('completed');
+  });
+});
+
+describe('ModelClient as a user meets it', () => {
+  const openai = (): ModelProviderInfo => ({
+    name: 'OpenAI',
+    baseUrl: server.url,
+    wireApi: 'responses',
+    requestMaxRetries: 0,
+    streamMaxRetries: 0,
+    requiresOpenaiAuth: true,
+    supportsWebsockets: false,
+  });
+
+  it('uses OPENAI_API_KEY when given no auth provider, and takes a plain string prompt', async () => {
+    server.enqueue(scripted.text('hello'));
+    const plain = new ModelClient({
+      provider: openai(),
+      env: { OPENAI_API_KEY: 'sk-from-env' },
+      logger: quiet,
+    });
+    await collect(plain.stream('say hello', { model: 'gpt-5' }));
+    const [request] = server.requests;
+    expect(request?.headers.authorization).toBe('Bearer sk-from-env');
+    expect((request?.body as { input?: unknown }).input).toEqual([
+      { type: 'message', role: 'user', content: [{ type: 'input_text', text: 'say hello' }] },
+    ]);
+  });
+
+  it('refuses to send a request without credentials, saying how to give them', async () => {
+    const bare = new ModelClient({ provider: openai(), env: {}, logger: quiet });
+    const error = await failureOf(bare.stream('hi', { model: 'gpt-5' }));
+    expect(error.code).toBe('not_logged_in');
+    expect(error.message).toContain('set OPENAI_API_KEY');
+    expect(server.requests).toHaveLength(0);
+  });
+
+  it('fromConfig applies the config’s provider, model, effort, summary and verbosity', async () => {
+    server.enqueue(scripted.text('ok'));
+    const { mkdtempSync, writeFileSync, rmSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const home = mkdtempSync(join(tmpdir(), 'codex-client-'));
+    try {
+      writeFileSync(
+        join(home, 'config.toml'),
+        `model = "gpt-5.1-codex-max"
+model_reasoning_effort = "xhigh"
+model_reasoning_summary = "detailed"
+model_verbosity = "low"
+model_provider = "mock"
+
+[model_providers.mock]
+name = "Mock"
+base_url = "${server.url}"
+env_key = "MOCK_KEY"
+`,
+      );
+      const { config } = await loadConfig({ codexHome: home, env: {}, systemConfigFile: null });
+      const fromConfig = ModelClient.fromConfig(config, {
+        env: { MOCK_KEY: 'sk-mock' },
+        logger: quiet,
+      });
+      await collect(fromConfig.stream('hi'));
+      const body = server.requests[0]?.body as Record<string, unknown>;
+      expect(body.model).toBe('gpt-5.1-codex-max');
+      expect(body.reasoning).toEqual({ effort: 'xhigh', summary: 'detailed' });
+      expect(body.text).toEqual({ verbosity: 'low' });
+      expect(server.requests[0]?.headers.authorization).toBe('Bearer sk-mock');
+      // A call still overrides the defaults.
+      server.enqueue(scripted.text('ok'));
+      await collect(fromConfig.stream('hi', { model: 'other', reasoningEffort: 'low' }));
+      expect(server.requests[1]?.body).toMatchObject({
+        model: 'other',
+        reasoning: { effort: 'low' },
+      });
+    } finally {
+      rmSync(home, { recursive: true, force: true });
+    }
+  });
+
+  it('fails at once with EnvVarError when the provider’s env_key is unset: no request, no retry', async () => {
+    const warnings: string[] = [];
+    const missing = client(
+      { streamMaxRetries: 5, requestMaxRetries: 4 },
+      { env: {}, logger: { ...quiet, warn: (message) => warnings.push(message) } },
+    );
+    const events: ResponseEvent[] = [];
+    const error = await (async () => {
+      for await (const event of missing.stream(PROMPT, { model: 'm' })) events.push(event);
+    })().catch((e: unknown) => e);
+    expect(EnvVarError.isInstance(error)).toBe(true);
+    expect((error as Error).message).toBe('Missing environment variable: `MOCK_KEY`.');
+    expect(events.filter((event) => event.type === 'retrying')).toStrictEqual([]);
+    expect(warnings).toStrictEqual([]);
+    expect(server.requests).toHaveLength(0);
   });
 });

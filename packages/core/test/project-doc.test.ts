@@ -2,7 +2,11 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { combineInstructions, discoverProjectDocs, findGitRoot } from '../src/index.js';
+import {
+  combineInstructions,
+  discoverProjectDocs,
+  findGitRoot,
+} from '../src/config/project-doc.js';
 
 let root: string;
 beforeEach(() => {

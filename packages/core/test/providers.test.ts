@@ -12,7 +12,7 @@ import {
   streamIdleTimeoutMs,
   streamMaxRetries,
   websocketConnectTimeoutMs,
-} from '../src/index.js';
+} from '../src/providers.js';
 
 const provider = (fields: Partial<ModelProviderInfo> = {}): ModelProviderInfo => ({
   name: 'Test',

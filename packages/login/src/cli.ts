@@ -2,13 +2,14 @@ import { parseArgs } from 'node:util';
 import {
   AUTH_CREDENTIALS_STORE_MODES,
   type AuthCredentialsStoreMode,
-  type AuthLogger,
   loginWithApiKey,
 } from '@codex/auth';
-import { findCodexHome, loadConfig } from '@codex/core';
-import { loginStatus, logout } from './account.js';
+import { createConsoleLogger } from '@codex/common';
+import { AuthManager, findCodexHome, loadConfig } from '@codex/core';
+import { loginStatus } from './account.js';
 import { loginWithDeviceCode } from './device-code.js';
-import { LoginError, runLoginServer } from './server.js';
+import { LoginError } from './errors.js';
+import { runLoginServer } from './server.js';
 
 /** Where the CLI reads and writes; the bin passes the process's own streams. */
 export interface LoginCliIo {
@@ -48,10 +49,10 @@ async function readAll(stdin: LoginCliIo['stdin']): Promise<string> {
 
 /** Runs `codex-login`; resolves with the exit code (0 ok, 1 failed, 2 usage). */
 export async function runLoginCli(argv: readonly string[], io: LoginCliIo): Promise<number> {
-  const logger: AuthLogger = {
-    warn: (message) => io.stderr(`warning: ${message}\n`),
-    debug: () => {},
-  };
+  const logger = createConsoleLogger({
+    prefix: 'codex-login',
+    write: (line) => io.stderr(`${line}\n`),
+  });
   try {
     const { values, positionals } = parseArgs({
       args: [...argv],
@@ -144,11 +145,14 @@ export async function runLoginCli(argv: readonly string[], io: LoginCliIo): Prom
         return 0;
       }
       case 'logout': {
-        const result = await logout({
-          ...account,
+        const manager = new AuthManager({
+          codexHome,
+          storeMode,
           issuer: values.issuer,
-          revoke: !values['no-revoke'],
+          env: io.env,
+          logger,
         });
+        const result = await manager.logout({ revoke: !values['no-revoke'] });
         io.stdout(result.removed ? 'Logged out.\n' : 'Not logged in.\n');
         return 0;
       }

@@ -1,15 +1,13 @@
-import { type AuthCredentialsStoreMode, type AuthLogger, defaultAuthLogger } from '@codex/auth';
+import type { AuthCredentialsStoreMode } from '@codex/auth';
+import { defaultLogger, type Logger } from '@codex/common';
+import { OAuthClient } from '@codex/core';
+import { LoginError } from './errors.js';
 import {
-  CLIENT_ID,
-  DEFAULT_ISSUER,
-  LOGIN_SCOPES,
-  LoginError,
+  type ForcedWorkspaces,
   type LoginResult,
   saveChatgptTokens,
-  tokensFromResponse,
-} from './server.js';
-
-export const DEVICE_CODE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code';
+  tokenExchangeFailure,
+} from './save.js';
 
 /** What to show the user. */
 export interface DeviceCodePrompt {
@@ -28,47 +26,13 @@ export interface DeviceCodeLoginOptions {
   readonly clientId?: string;
   readonly issuer?: string;
   readonly storeMode?: AuthCredentialsStoreMode;
-  readonly forcedWorkspaceId?: string | null;
+  readonly forcedWorkspaceId?: ForcedWorkspaces;
   /** Stops polling; the login rejects with `cancelled`. */
   readonly signal?: AbortSignal;
   /** Added to the interval on `slow_down` (RFC 8628: 5 s). */
   readonly slowDownIncrementMs?: number;
   readonly fetch?: typeof fetch;
-  readonly logger?: AuthLogger;
-}
-
-const asRecord = (value: unknown): Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value)
-    ? (value as Record<string, unknown>)
-    : {};
-
-async function postForm(
-  doFetch: typeof fetch,
-  url: string,
-  form: Record<string, string>,
-): Promise<{ status: number; body: Record<string, unknown> }> {
-  let response: Response;
-  try {
-    response = await doFetch(url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
-      body: new URLSearchParams(form).toString(),
-      signal: AbortSignal.timeout(30_000),
-    });
-  } catch (error) {
-    throw new LoginError('token_exchange', `could not reach ${url}: ${(error as Error).message}`, {
-      cause: error,
-    });
-  }
-  const text = await response.text().catch(() => '');
-  try {
-    return { status: response.status, body: asRecord(JSON.parse(text)) };
-  } catch {
-    return {
-      status: response.status,
-      body: { error: 'invalid_response', error_description: text.slice(0, 300) },
-    };
-  }
+  readonly logger?: Logger;
 }
 
 const wait = (ms: number, signal: AbortSignal | undefined) =>
@@ -92,81 +56,53 @@ const wait = (ms: number, signal: AbortSignal | undefined) =>
  * `access_denied`. The tokens are saved like a browser login's.
  */
 export async function loginWithDeviceCode(options: DeviceCodeLoginOptions): Promise<LoginResult> {
-  const issuer = options.issuer ?? DEFAULT_ISSUER;
-  const clientId = options.clientId ?? CLIENT_ID;
-  const doFetch = options.fetch ?? fetch;
-  const logger = options.logger ?? defaultAuthLogger;
-  const start = await postForm(doFetch, new URL('/oauth/device/code', issuer).toString(), {
-    client_id: clientId,
-    scope: LOGIN_SCOPES,
+  const logger = options.logger ?? defaultLogger;
+  const oauth = new OAuthClient({
+    issuer: options.issuer,
+    clientId: options.clientId,
+    fetch: options.fetch,
   });
-  const {
-    device_code: deviceCode,
-    user_code: userCode,
-    verification_uri: verificationUri,
-  } = start.body;
-  if (
-    start.status !== 200 ||
-    typeof deviceCode !== 'string' ||
-    typeof userCode !== 'string' ||
-    typeof verificationUri !== 'string'
-  )
-    throw new LoginError(
-      'token_exchange',
-      `the issuer did not start a device login (status ${start.status}): ${String(start.body.error_description ?? start.body.error ?? 'no details')}`,
-    );
-  const expiresIn = typeof start.body.expires_in === 'number' ? start.body.expires_in : 900;
-  let intervalMs = (typeof start.body.interval === 'number' ? start.body.interval : 5) * 1000;
+  const started = await oauth.startDeviceAuthorization().catch((error: unknown) => {
+    throw tokenExchangeFailure(error);
+  });
+  const { userCode } = started;
   options.onPrompt({
     userCode,
-    verificationUri,
-    verificationUriComplete:
-      typeof start.body.verification_uri_complete === 'string'
-        ? start.body.verification_uri_complete
-        : null,
-    expiresInSeconds: expiresIn,
+    verificationUri: started.verificationUri,
+    verificationUriComplete: started.verificationUriComplete,
+    expiresInSeconds: started.expiresInSeconds,
   });
-  const deadline = Date.now() + expiresIn * 1000;
-  const tokenUrl = new URL('/oauth/token', issuer).toString();
+  const expired = () =>
+    new LoginError(
+      'timeout',
+      `the code ${userCode} expired before it was approved; start the login again`,
+    );
+  const deadline = Date.now() + started.expiresInSeconds * 1000;
+  let intervalMs = started.intervalSeconds * 1000;
   for (;;) {
     await wait(intervalMs, options.signal);
-    if (Date.now() > deadline)
-      throw new LoginError(
-        'timeout',
-        `the code ${userCode} expired before it was approved; start the login again`,
-      );
-    const poll = await postForm(doFetch, tokenUrl, {
-      grant_type: DEVICE_CODE_GRANT,
-      device_code: deviceCode,
-      client_id: clientId,
+    if (Date.now() > deadline) throw expired();
+    const poll = await oauth.pollDeviceAuthorization(started.deviceCode).catch((error: unknown) => {
+      throw tokenExchangeFailure(error);
     });
-    if (poll.status === 200) {
-      return saveChatgptTokens(tokensFromResponse(poll.body), {
-        codexHome: options.codexHome,
-        storeMode: options.storeMode,
-        forcedWorkspaceId: options.forcedWorkspaceId,
-        logger,
-      });
-    }
-    switch (poll.body.error) {
-      case 'authorization_pending':
+    switch (poll.status) {
+      case 'approved':
+        return saveChatgptTokens(poll.tokens, {
+          codexHome: options.codexHome,
+          storeMode: options.storeMode,
+          forcedWorkspaceId: options.forcedWorkspaceId,
+          logger,
+        });
+      case 'pending':
         continue;
       case 'slow_down':
         intervalMs += options.slowDownIncrementMs ?? 5_000;
         logger.debug(`the issuer asked to slow down; polling every ${intervalMs} ms`);
         continue;
-      case 'expired_token':
-        throw new LoginError(
-          'timeout',
-          `the code ${userCode} expired before it was approved; start the login again`,
-        );
-      case 'access_denied':
+      case 'expired':
+        throw expired();
+      case 'denied':
         throw new LoginError('access_denied', 'sign-in was not completed: the request was denied');
-      default:
-        throw new LoginError(
-          'token_exchange',
-          `the token endpoint answered ${poll.status}: ${String(poll.body.error_description ?? poll.body.error ?? 'no details')}`,
-        );
     }
   }
 }

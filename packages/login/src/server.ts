@@ -1,53 +1,22 @@
-import { spawn } from 'node:child_process';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
-import {
-  type AuthCredentialsStoreMode,
-  type AuthDotJson,
-  type AuthLogger,
-  defaultAuthLogger,
-  type IdTokenInfo,
-  parseChatgptJwtClaims,
-  planTypeToString,
-  saveAuth,
-} from '@codex/auth';
+import type { AuthCredentialsStoreMode } from '@codex/auth';
+import { defaultLogger, type Logger } from '@codex/common';
+import { OAuthClient } from '@codex/core';
+import { openInBrowser } from './browser.js';
+import { LoginError } from './errors.js';
 import { errorPage, successPage } from './pages.js';
-import { generatePkce, generateState, type PkceCodes } from './pkce.js';
+import { generatePkce, generateState } from './pkce.js';
+import {
+  type ForcedWorkspaces,
+  type LoginResult,
+  saveChatgptTokens,
+  tokenExchangeFailure,
+} from './save.js';
 
-export const CLIENT_ID = 'app_EMoamEEZ73f0CkXaXp7hrann';
-export const DEFAULT_ISSUER = 'https://auth.openai.com';
 export const DEFAULT_LOGIN_PORT = 1455;
 /** A login attempt is abandoned after this long, as in the original. */
 export const LOGIN_TIMEOUT_MS = 10 * 60 * 1000;
-export const LOGIN_SCOPES = 'openid profile email offline_access';
-
-const marker = Symbol.for('codex.login.LoginError');
-
-/** Why a login did not complete. */
-export type LoginErrorCode =
-  | 'cancelled'
-  | 'timeout'
-  | 'access_denied'
-  | 'token_exchange'
-  | 'workspace_mismatch'
-  | 'port_in_use'
-  | 'save_failed';
-
-/** A login that did not complete; `message` says why and what to do. */
-export class LoginError extends Error {
-  readonly [marker] = true;
-  readonly code: LoginErrorCode;
-
-  constructor(code: LoginErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'LoginError';
-    this.code = code;
-  }
-
-  static isInstance(value: unknown): value is LoginError {
-    return typeof value === 'object' && value !== null && marker in value;
-  }
-}
 
 /** Options of {@link runLoginServer}. */
 export interface LoginServerOptions {
@@ -59,8 +28,8 @@ export interface LoginServerOptions {
   readonly port?: number;
   /** Open the authorize URL: true uses the platform opener, a function is called with the URL. */
   readonly openBrowser?: boolean | ((url: string) => void);
-  /** Refuse logins into any other ChatGPT workspace (account id). */
-  readonly forcedWorkspaceId?: string | null;
+  /** Refuse logins into any other ChatGPT workspace (account id), or any but these. */
+  readonly forcedWorkspaceId?: ForcedWorkspaces;
   /** Where the credentials are saved. Default `file`. */
   readonly storeMode?: AuthCredentialsStoreMode;
   /** Default 10 minutes. */
@@ -70,15 +39,7 @@ export interface LoginServerOptions {
   /** How many nearby ports to try after the requested one stays busy. Default 10. */
   readonly portFallbacks?: number;
   readonly fetch?: typeof fetch;
-  readonly logger?: AuthLogger;
-}
-
-/** A completed login. */
-export interface LoginResult {
-  readonly auth: AuthDotJson;
-  readonly email: string | null;
-  readonly accountId: string | null;
-  readonly planType: string | null;
+  readonly logger?: Logger;
 }
 
 /** A running login server. */
@@ -91,180 +52,6 @@ export interface LoginServer {
   cancel(): void;
   /** Resolves once credentials are saved; rejects with a {@link LoginError}. */
   readonly done: Promise<LoginResult>;
-}
-
-/** The authorize URL with the original's parameters. */
-export function buildAuthorizeUrl(options: {
-  readonly issuer: string;
-  readonly clientId: string;
-  readonly redirectUri: string;
-  readonly pkce: PkceCodes;
-  readonly state: string;
-  readonly originator: string;
-  readonly forcedWorkspaceId?: string | null;
-}): string {
-  const url = new URL('/oauth/authorize', options.issuer);
-  const params: Array<[string, string]> = [
-    ['response_type', 'code'],
-    ['client_id', options.clientId],
-    ['redirect_uri', options.redirectUri],
-    ['scope', LOGIN_SCOPES],
-    ['code_challenge', options.pkce.codeChallenge],
-    ['code_challenge_method', 'S256'],
-    ['id_token_add_organizations', 'true'],
-    ['codex_cli_simplified_flow', 'true'],
-    ['state', options.state],
-    ['originator', options.originator],
-  ];
-  if (options.forcedWorkspaceId) params.push(['allowed_workspace_id', options.forcedWorkspaceId]);
-  for (const [key, value] of params) url.searchParams.set(key, value);
-  return url.toString();
-}
-
-/** Tokens from the token endpoint. */
-export interface ExchangedTokens {
-  readonly idToken: string;
-  readonly accessToken: string;
-  readonly refreshToken: string;
-}
-
-/** Exchanges an authorization code at `{issuer}/oauth/token`. */
-export async function exchangeCodeForTokens(options: {
-  readonly issuer: string;
-  readonly clientId: string;
-  readonly redirectUri: string;
-  readonly code: string;
-  readonly codeVerifier: string;
-  readonly fetch?: typeof fetch;
-  readonly timeoutMs?: number;
-}): Promise<ExchangedTokens> {
-  const url = new URL('/oauth/token', options.issuer).toString();
-  let response: Response;
-  try {
-    response = await (options.fetch ?? fetch)(url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({
-        grant_type: 'authorization_code',
-        code: options.code,
-        redirect_uri: options.redirectUri,
-        client_id: options.clientId,
-        code_verifier: options.codeVerifier,
-      }).toString(),
-      signal: AbortSignal.timeout(options.timeoutMs ?? 30_000),
-    });
-  } catch (error) {
-    throw new LoginError('token_exchange', `could not reach ${url}: ${(error as Error).message}`, {
-      cause: error,
-    });
-  }
-  const text = await response.text().catch(() => '');
-  if (!response.ok)
-    throw new LoginError(
-      'token_exchange',
-      `the token endpoint answered ${response.status}: ${text.slice(0, 300)}`,
-    );
-  let body: Record<string, unknown>;
-  try {
-    body = JSON.parse(text) as Record<string, unknown>;
-  } catch (error) {
-    throw new LoginError(
-      'token_exchange',
-      'the token endpoint answered with something other than JSON',
-      { cause: error },
-    );
-  }
-  return tokensFromResponse(body);
-}
-
-/** The three tokens of a successful token response; a LoginError when one is missing. */
-export function tokensFromResponse(body: Readonly<Record<string, unknown>>): ExchangedTokens {
-  const { id_token: idToken, access_token: accessToken, refresh_token: refreshToken } = body;
-  if (
-    typeof idToken !== 'string' ||
-    typeof accessToken !== 'string' ||
-    typeof refreshToken !== 'string'
-  )
-    throw new LoginError(
-      'token_exchange',
-      'the token endpoint did not return id_token, access_token and refresh_token',
-    );
-  return { idToken, accessToken, refreshToken };
-}
-
-/**
- * Reads the ID token's claims, enforces `forcedWorkspaceId`, and saves the tokens as a ChatGPT
- * login in the configured store.
- */
-export async function saveChatgptTokens(
-  tokens: ExchangedTokens,
-  options: {
-    readonly codexHome: string;
-    readonly storeMode?: AuthCredentialsStoreMode;
-    readonly forcedWorkspaceId?: string | null;
-    readonly logger?: AuthLogger;
-  },
-): Promise<LoginResult> {
-  let claims: IdTokenInfo;
-  try {
-    claims = parseChatgptJwtClaims(tokens.idToken);
-  } catch (error) {
-    throw new LoginError(
-      'token_exchange',
-      `the ID token could not be read: ${(error as Error).message}`,
-      { cause: error },
-    );
-  }
-  const forced = options.forcedWorkspaceId ?? null;
-  if (forced !== null && claims.chatgptAccountId !== forced)
-    throw new LoginError(
-      'workspace_mismatch',
-      `login is restricted to workspace ${forced}, but you signed in to ${claims.chatgptAccountId ?? 'no workspace'}`,
-    );
-  const auth: AuthDotJson = {
-    authMode: 'chatgpt',
-    openaiApiKey: null,
-    tokens: {
-      idToken: claims,
-      accessToken: tokens.accessToken,
-      refreshToken: tokens.refreshToken,
-      accountId: claims.chatgptAccountId,
-    },
-    lastRefresh: new Date().toISOString(),
-  };
-  try {
-    await saveAuth(options.codexHome, auth, options.storeMode ?? 'file', {
-      logger: options.logger,
-    });
-  } catch (error) {
-    throw new LoginError(
-      'save_failed',
-      `credentials could not be saved: ${(error as Error).message}`,
-      { cause: error },
-    );
-  }
-  return {
-    auth,
-    email: claims.email,
-    accountId: claims.chatgptAccountId,
-    planType: claims.chatgptPlanType ? planTypeToString(claims.chatgptPlanType) : null,
-  };
-}
-
-/** Opens `url` with the platform's opener; failures are logged, not thrown. */
-export function openInBrowser(url: string, logger: AuthLogger = defaultAuthLogger): void {
-  const command =
-    process.platform === 'darwin' ? 'open' : process.platform === 'win32' ? 'cmd' : 'xdg-open';
-  const args = process.platform === 'win32' ? ['/c', 'start', '', url] : [url];
-  try {
-    const child = spawn(command, args, { stdio: 'ignore', detached: true });
-    child.on('error', (error) =>
-      logger.warn(`could not open a browser (${command}): ${error.message}; open ${url} yourself`),
-    );
-    child.unref();
-  } catch (error) {
-    logger.warn(`could not open a browser: ${(error as Error).message}; open ${url} yourself`);
-  }
 }
 
 async function listenOn(server: Server, port: number): Promise<number> {
@@ -294,7 +81,7 @@ async function bind(
   server: Server,
   port: number,
   fallbacks: number,
-  logger: AuthLogger,
+  logger: Logger,
 ): Promise<number> {
   if (port === 0) return listenOn(server, 0);
   for (let attempt = 0; attempt < 5; attempt++) {
@@ -336,9 +123,12 @@ async function bind(
  * tokens through `@codex/auth`. `/cancel` or `cancel()` stops it; so does the timeout.
  */
 export async function runLoginServer(options: LoginServerOptions): Promise<LoginServer> {
-  const logger = options.logger ?? defaultAuthLogger;
-  const issuer = options.issuer ?? DEFAULT_ISSUER;
-  const clientId = options.clientId ?? CLIENT_ID;
+  const logger = options.logger ?? defaultLogger;
+  const oauth = new OAuthClient({
+    issuer: options.issuer,
+    clientId: options.clientId,
+    fetch: options.fetch,
+  });
   const pkce = generatePkce();
   const state = generateState();
   const sockets = new Set<Socket>();
@@ -464,25 +254,20 @@ export async function runLoginServer(options: LoginServerOptions): Promise<Login
     }
     let result: LoginResult;
     try {
-      const tokens = await exchangeCodeForTokens({
-        issuer,
-        clientId,
-        redirectUri,
+      const tokens = await oauth.exchangeCode({
         code,
+        redirectUri,
         codeVerifier: pkce.codeVerifier,
-        fetch: options.fetch,
       });
       result = await saveChatgptTokens(tokens, { ...options, logger });
     } catch (error) {
-      const failure = LoginError.isInstance(error)
-        ? error
-        : new LoginError('token_exchange', (error as Error).message, { cause: error });
+      const failure = tokenExchangeFailure(error);
       const status =
         failure.code === 'workspace_mismatch' ? 403 : failure.code === 'save_failed' ? 500 : 502;
       const page =
         failure.code === 'workspace_mismatch'
           ? errorPage(
-              `Login is restricted to workspace ${options.forcedWorkspaceId}.`,
+              `Login is restricted to workspace ${[options.forcedWorkspaceId].flat().join(' or ')}.`,
               'Sign in again and choose that workspace.',
             )
           : errorPage(`Signing in failed: ${failure.message}.`);
@@ -523,14 +308,15 @@ export async function runLoginServer(options: LoginServerOptions): Promise<Login
     throw error;
   }
   redirectUri = `http://localhost:${port}/auth/callback`;
-  const authUrl = buildAuthorizeUrl({
-    issuer,
-    clientId,
+  const forced = options.forcedWorkspaceId;
+  const authUrl = oauth.authorizeUrl({
     redirectUri,
-    pkce,
+    codeChallenge: pkce.codeChallenge,
     state,
     originator: options.originator ?? 'codex_cli_rs',
-    forcedWorkspaceId: options.forcedWorkspaceId,
+    // The authorize page takes one workspace; with several, the saved login is checked instead.
+    allowedWorkspaceId:
+      typeof forced === 'string' ? forced : forced?.length === 1 ? forced[0] : null,
   });
   if (options.openBrowser === true) openInBrowser(authUrl, logger);
   else if (typeof options.openBrowser === 'function') options.openBrowser(authUrl);

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { loadAuthDotJson } from '@codex/auth';
 import { MockIssuer } from '@codex/test-support';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { runLoginCli } from '../src/index.js';
+import { maskApiKey, runLoginCli } from '../src/index.js';
 
 let home: string;
 let issuer: MockIssuer;
@@ -35,6 +35,17 @@ async function cli(args: string[], stdin = '', onStderr?: (text: string) => void
   return { code, stdout, stderr };
 }
 
+describe('maskApiKey', () => {
+  it('shows keys as the original does, and never breaks on non-ASCII', () => {
+    expect(maskApiKey('sk-x')).toBe('***');
+    expect(maskApiKey('1234567890123')).toBe('***');
+    expect(maskApiKey('12345678901234')).toBe('12345678***01234');
+    expect(maskApiKey('sk-proj-abcdefghijklmnopqrstuvwxyz123456')).toBe('sk-proj-***23456');
+    // The original panics on this key and prints it whole.
+    expect(maskApiKey('ééééééééééééééé')).toBe('éééééééé***ééééé');
+  });
+});
+
 describe('codex-login', () => {
   it('logs in with an API key from stdin, reports status without the secret, and logs out', async () => {
     expect(await cli(['status'])).toMatchObject({ code: 1, stdout: 'Not logged in.\n' });
@@ -45,7 +56,7 @@ describe('codex-login', () => {
     expect((await loadAuthDotJson(home, 'file'))?.openaiApiKey).toBe('sk-test-1234567890');
     expect(await cli(['status'])).toMatchObject({
       code: 0,
-      stdout: 'Logged in using an API key (sk-…7890).\n',
+      stdout: 'Logged in using an API key (sk-test-***67890).\n',
     });
     expect(await cli(['logout'])).toMatchObject({ code: 0, stdout: 'Logged out.\n' });
     expect(await cli(['logout'])).toMatchObject({ code: 0, stdout: 'Not logged in.\n' });

@@ -1,11 +1,12 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { silentLogger } from '@codex/common';
 import { MockIssuer } from '@codex/test-support';
 import { afterEach, beforeEach } from 'vitest';
 import { LoginError } from '../src/index.js';
 
-export const quiet = { warn: () => {}, debug: () => {} };
+export const quiet = silentLogger;
 
 /** A fresh CODEX_HOME and mock issuer for every test of the calling file. */
 export function useLoginFixture(prefix: string, setup: (issuer: MockIssuer) => void = () => {}) {

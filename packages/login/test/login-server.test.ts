@@ -3,7 +3,8 @@ import { createServer } from 'node:http';
 import { join } from 'node:path';
 import { loadAuthDotJson } from '@codex/auth';
 import { describe, expect, it } from 'vitest';
-import { pkceChallenge, runLoginServer } from '../src/index.js';
+import { runLoginServer } from '../src/index.js';
+import { pkceChallenge } from '../src/pkce.js';
 import { loginErrorOf, quiet, useLoginFixture } from './helpers.js';
 
 const fixture = useLoginFixture('codex-login-');

@@ -47,8 +47,10 @@ function tryLoad(): { flock: Flock } | { error: Error } {
   if (!candidates) return { error: new Error(`flock is not available on ${process.platform}`) };
   let koffi: Koffi;
   try {
-    // A native module: required lazily so that importing this package never loads it.
-    koffi = createRequire(import.meta.url)('koffi') as Koffi;
+    // A native module: required lazily so that importing this package never loads it. In
+    // CommonJS (and bundles of it) `require` is at hand; in ESM, make one.
+    const load = typeof require === 'function' ? require : createRequire(import.meta.url);
+    koffi = load('koffi') as Koffi;
   } catch (cause) {
     return { error: new Error('the koffi native module could not be loaded', { cause }) };
   }

@@ -1,24 +1,24 @@
-import { join } from 'node:path';
 import {
   type AuthCredentialsStoreMode,
   type AuthDotJson,
-  type AuthLogger,
   type AuthMode,
   createAuthStorage,
-  defaultAuthLogger,
   deleteAuth,
   EphemeralAuthStorage,
+  jwtExpiresAt,
   type KeyringBackend,
   loadAuthDotJson,
   parseChatgptJwtClaims,
   planTypeFromRaw,
   planTypeToString,
   type TokenData,
-  withFileLock,
+  withAuthLock,
 } from '@codex/auth';
+import { defaultLogger, type Logger } from '@codex/common';
 import type { Config } from '../config/load.js';
 import type { ForcedLoginMethod } from '../config/schema.js';
-import { RefreshTokenError, requestTokenRefresh } from './refresh.js';
+import { OAuthClient } from './oauth.js';
+import { RefreshTokenError, refreshFailure } from './refresh.js';
 
 /** Where the credentials in use came from. */
 export type AuthSource = 'env:CODEX_API_KEY' | 'env:OPENAI_API_KEY' | 'storage' | 'external';
@@ -76,8 +76,11 @@ export interface AuthManagerOptions {
   /** Whether `CODEX_API_KEY` is honoured (it wins over stored credentials). Default true. */
   readonly enableCodexApiKeyEnv?: boolean;
   readonly forcedLoginMethod?: ForcedLoginMethod | null;
-  readonly forcedChatgptWorkspaceId?: string | null;
-  /** Default: `CODEX_REFRESH_TOKEN_URL_OVERRIDE`, else `https://auth.openai.com/oauth/token`. */
+  /** The workspace (or workspaces) a ChatGPT login must belong to. */
+  readonly forcedChatgptWorkspaceId?: string | readonly string[] | null;
+  /** The OAuth issuer (refresh and revocation). Default `https://auth.openai.com`. */
+  readonly issuer?: string;
+  /** Default: `CODEX_REFRESH_TOKEN_URL_OVERRIDE`, else `{issuer}/oauth/token`. */
   readonly refreshTokenUrl?: string;
   readonly clientId?: string;
   /** Refresh when the access token expires within this window. Default 5 minutes. */
@@ -87,31 +90,26 @@ export interface AuthManagerOptions {
   readonly env?: Readonly<Record<string, string | undefined>>;
   readonly fetch?: typeof fetch;
   readonly keyring?: KeyringBackend;
-  readonly logger?: AuthLogger;
+  readonly logger?: Logger;
   readonly now?: () => number;
 }
 
-export const REFRESH_TOKEN_URL = 'https://auth.openai.com/oauth/token';
-export const CLIENT_ID = 'app_EMoamEEZ73f0CkXaXp7hrann';
+/** What {@link AuthManager.logout} did. */
+export interface LogoutResult {
+  /** Whether stored credentials were removed. */
+  readonly removed: boolean;
+  /** Whether the issuer accepted the refresh token's revocation. */
+  readonly revoked: boolean;
+}
+
 /** Tokens without an `exp` are refreshed when the last refresh is older than this. */
-export const TOKEN_REFRESH_INTERVAL_MS = 8 * 24 * 60 * 60 * 1000;
+const TOKEN_REFRESH_INTERVAL_MS = 8 * 24 * 60 * 60 * 1000;
 
 const nonBlank = (value: string | undefined) =>
   value !== undefined && value.trim().length > 0 ? value.trim() : undefined;
 
-/** The `exp` claim of a JWT in milliseconds, or null when it has none or is unreadable. */
-export function jwtExpiryMs(jwt: string): number | null {
-  const payload = jwt.split('.')[1];
-  if (!payload) return null;
-  try {
-    const claims = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as {
-      exp?: unknown;
-    };
-    return typeof claims.exp === 'number' ? claims.exp * 1000 : null;
-  } catch {
-    return null;
-  }
-}
+const workspaceList = (value: string | readonly string[] | null | undefined): readonly string[] =>
+  value === null || value === undefined ? [] : typeof value === 'string' ? [value] : value;
 
 function fromAuthDotJson(auth: AuthDotJson, source: AuthSource): CodexAuth | null {
   const mode = auth.authMode ?? (auth.openaiApiKey !== null && !auth.tokens ? 'apikey' : 'chatgpt');
@@ -166,7 +164,8 @@ function apiKeyAuth(key: string, source: AuthSource): CodexAuth {
  */
 export class AuthManager implements ModelAuthProvider {
   private readonly options: AuthManagerOptions;
-  private readonly logger: AuthLogger;
+  private readonly logger: Logger;
+  private readonly oauth: OAuthClient;
   private cached: CodexAuth | null | undefined;
   private inflight: Promise<CodexAuth> | undefined;
   private externalRefresher: ExternalAuthRefresher | undefined;
@@ -174,7 +173,15 @@ export class AuthManager implements ModelAuthProvider {
 
   constructor(options: AuthManagerOptions) {
     this.options = options;
-    this.logger = options.logger ?? defaultAuthLogger;
+    this.logger = options.logger ?? defaultLogger;
+    this.oauth = new OAuthClient({
+      issuer: options.issuer,
+      clientId: options.clientId,
+      refreshTokenUrl: options.refreshTokenUrl,
+      timeoutMs: options.refreshTimeoutMs,
+      env: options.env,
+      fetch: options.fetch,
+    });
   }
 
   /** An AuthManager using the config's store mode, forced login method and workspace. */
@@ -267,19 +274,44 @@ export class AuthManager implements ModelAuthProvider {
     return (await this.reload()) as CodexAuth;
   }
 
-  /** Removes stored credentials everywhere; true when anything was removed. */
-  async logout(): Promise<boolean> {
+  /**
+   * Logs out: revokes the ChatGPT refresh token at the issuer (RFC 7009; best effort, a failure
+   * is logged and logout goes on, and `revoke: false` skips it), then removes the credentials
+   * from every store, holding `auth.lock`.
+   */
+  async logout(options: { readonly revoke?: boolean } = {}): Promise<LogoutResult> {
+    let revoked = false;
+    if (options.revoke ?? true) {
+      let refreshToken = '';
+      try {
+        const stored = await loadAuthDotJson(this.options.codexHome, this.storeMode, {
+          keyring: this.options.keyring,
+          logger: this.logger,
+        });
+        refreshToken = stored?.tokens?.refreshToken ?? '';
+      } catch (error) {
+        this.logger.warn(
+          `could not read the stored login to revoke it: ${(error as Error).message}`,
+        );
+      }
+      if (refreshToken.length > 0) {
+        try {
+          revoked = await this.oauth.revoke(refreshToken);
+        } catch (error) {
+          this.logger.warn(`could not revoke the refresh token: ${(error as Error).message}`);
+        }
+      }
+    }
     const removed = await deleteAuth(this.options.codexHome, this.storeMode, {
       keyring: this.options.keyring,
       logger: this.logger,
     });
     this.cached = null;
-    return removed;
+    return { removed, revoked };
   }
 
   private isStale(auth: CodexAuth): boolean {
-    const token = auth.tokens?.accessToken ?? '';
-    const expiry = jwtExpiryMs(token);
+    const expiry = jwtExpiresAt(auth.tokens?.accessToken ?? '')?.getTime() ?? null;
     if (expiry !== null) return expiry - this.now() <= (this.options.refreshMarginMs ?? 5 * 60_000);
     if (!auth.lastRefresh) return false;
     const last = Date.parse(auth.lastRefresh);
@@ -288,7 +320,7 @@ export class AuthManager implements ModelAuthProvider {
 
   private async resolve(): Promise<CodexAuth | null> {
     const forced = this.options.forcedLoginMethod ?? null;
-    const workspace = this.options.forcedChatgptWorkspaceId ?? null;
+    const workspaces = workspaceList(this.options.forcedChatgptWorkspaceId);
     const issues: string[] = [];
     const candidates: Array<() => Promise<CodexAuth | null>> = [];
     const codexKey = nonBlank(this.env.CODEX_API_KEY);
@@ -325,9 +357,13 @@ export class AuthManager implements ModelAuthProvider {
         );
         continue;
       }
-      if (workspace !== null && auth.mode !== 'apikey' && auth.accountId !== workspace) {
+      if (
+        workspaces.length > 0 &&
+        auth.mode !== 'apikey' &&
+        !workspaces.includes(auth.accountId ?? '')
+      ) {
         issues.push(
-          `login is restricted to workspace ${workspace}, but the stored ChatGPT login belongs to ${auth.accountId ?? 'no workspace'}; log in again with that workspace`,
+          `login is restricted to workspace ${workspaces.join(' or ')}, but the stored ChatGPT login belongs to ${auth.accountId ?? 'no workspace'}; log in again with that workspace`,
         );
         continue;
       }
@@ -387,11 +423,12 @@ export class AuthManager implements ModelAuthProvider {
       logger: this.logger,
     });
     const failedToken = current.tokens?.accessToken;
-    // The refresh lock covers every store (the keyring has no lock of its own); for auth.json,
-    // `update` additionally holds the file's own lock across the read-refresh-write.
-    const saved = await withFileLock(
-      join(codexHome, 'auth-refresh'),
-      { lockTimeoutMs: (this.options.refreshTimeoutMs ?? 30_000) * 2, logger: this.logger },
+    // auth.lock (shared with the original's login and logout) covers every store, the keyring
+    // included; for auth.json, `update` also holds the file's commit lock across the
+    // read-refresh-write.
+    const saved = await withAuthLock(
+      codexHome,
+      { timeoutMs: (this.options.refreshTimeoutMs ?? 30_000) * 2, logger: this.logger },
       () =>
         storage.update(async (stored) => {
           if (!stored?.tokens)
@@ -408,16 +445,12 @@ export class AuthManager implements ModelAuthProvider {
             (afterUnauthorized || !this.isStale(storedAuth))
           )
             return stored;
-          const refreshed = await requestTokenRefresh({
-            url:
-              this.options.refreshTokenUrl ??
-              nonBlank(this.env.CODEX_REFRESH_TOKEN_URL_OVERRIDE) ??
-              REFRESH_TOKEN_URL,
-            clientId: this.options.clientId ?? CLIENT_ID,
-            refreshToken: stored.tokens.refreshToken,
-            timeoutMs: this.options.refreshTimeoutMs ?? 30_000,
-            fetch: this.options.fetch,
-          });
+          let refreshed: Awaited<ReturnType<OAuthClient['refresh']>>;
+          try {
+            refreshed = await this.oauth.refresh(stored.tokens.refreshToken);
+          } catch (error) {
+            throw refreshFailure(error);
+          }
           const idToken = refreshed.idToken
             ? parseChatgptJwtClaims(refreshed.idToken)
             : stored.tokens.idToken;

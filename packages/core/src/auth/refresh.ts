@@ -1,9 +1,8 @@
-import { asRecord } from '../json.js';
-
-const marker = Symbol.for('codex.core.RefreshTokenError');
+import { CodexError } from '@codex/common';
+import { OAuthError } from './oauth.js';
 
 /** Why a token refresh failed. */
-export type RefreshTokenFailure =
+export type RefreshTokenErrorCode =
   /** The refresh token expired: log in again. */
   | 'expired'
   /** The refresh token was already used (by another client): log in again. */
@@ -21,7 +20,7 @@ export type RefreshTokenFailure =
   /** Network trouble or a server error: trying again later may work. */
   | 'transient';
 
-const PERMANENT: ReadonlySet<RefreshTokenFailure> = new Set([
+const PERMANENT: ReadonlySet<RefreshTokenErrorCode> = new Set([
   'expired',
   'reused',
   'revoked',
@@ -32,21 +31,12 @@ const PERMANENT: ReadonlySet<RefreshTokenFailure> = new Set([
 ]);
 
 /** A failed token refresh; permanent failures say to log in again. Nothing is deleted. */
-export class RefreshTokenError extends Error {
-  readonly [marker] = true;
-  readonly reason: RefreshTokenFailure;
+export class RefreshTokenError extends CodexError<RefreshTokenErrorCode> {
+  static override readonly brand = 'codex.core.RefreshTokenError';
+
   /** True when retrying cannot help: the user has to log in again. */
-  readonly permanent: boolean;
-
-  constructor(reason: RefreshTokenFailure, message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'RefreshTokenError';
-    this.reason = reason;
-    this.permanent = PERMANENT.has(reason);
-  }
-
-  static isInstance(value: unknown): value is RefreshTokenError {
-    return typeof value === 'object' && value !== null && marker in value;
+  get permanent(): boolean {
+    return PERMANENT.has(this.code);
   }
 }
 
@@ -59,85 +49,26 @@ export const REFRESH_TOKEN_REVOKED_MESSAGE =
 export const REFRESH_TOKEN_REJECTED_MESSAGE =
   'Your access token could not be refreshed. Please log out and sign in again.';
 
-/** New tokens from the issuer; absent fields keep their old values. */
-export interface RefreshedTokens {
-  readonly idToken: string | null;
-  readonly accessToken: string;
-  readonly refreshToken: string | null;
-}
-
-/** The error code of an OAuth error body: `{"error": "x"}`, `{"error": {"code": "x"}}` or `{"code": "x"}`. */
-function errorCode(body: unknown): string | null {
-  const record = asRecord(body);
-  if (typeof record.error === 'string') return record.error;
-  const nested = asRecord(record.error);
-  if (typeof nested.code === 'string') return nested.code;
-  if (typeof record.code === 'string') return record.code;
-  return null;
-}
-
-/** POSTs a `refresh_token` grant to the issuer. */
-export async function requestTokenRefresh(options: {
-  readonly url: string;
-  readonly clientId: string;
-  readonly refreshToken: string;
-  readonly timeoutMs: number;
-  readonly fetch?: typeof fetch;
-}): Promise<RefreshedTokens> {
-  const doFetch = options.fetch ?? fetch;
-  let response: Response;
-  try {
-    response = await doFetch(options.url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', accept: 'application/json' },
-      body: JSON.stringify({
-        client_id: options.clientId,
-        grant_type: 'refresh_token',
-        refresh_token: options.refreshToken,
-        scope: 'openid profile email',
-      }),
-      signal: AbortSignal.timeout(options.timeoutMs),
+/** What a failed refresh grant means for the user, with the original's messages. */
+export function refreshFailure(error: unknown): RefreshTokenError {
+  if (!OAuthError.isInstance(error))
+    return new RefreshTokenError('transient', `the token refresh failed: ${String(error)}`, {
+      cause: error,
     });
-  } catch (error) {
-    throw new RefreshTokenError(
-      'transient',
-      `could not reach ${options.url} to refresh the token: ${(error as Error).message}`,
-      {
-        cause: error,
-      },
-    );
-  }
-  const text = await response.text().catch(() => '');
-  let body: unknown = null;
-  try {
-    body = text.length > 0 ? JSON.parse(text) : null;
-  } catch {
-    // Non-JSON bodies are reported as text below.
-  }
-  if (response.status === 401 || response.status === 400) {
-    switch (errorCode(body)) {
+  if (error.code === 'rejected') {
+    switch (error.oauthError) {
       case 'refresh_token_expired':
-        throw new RefreshTokenError('expired', REFRESH_TOKEN_EXPIRED_MESSAGE);
+        return new RefreshTokenError('expired', REFRESH_TOKEN_EXPIRED_MESSAGE, { cause: error });
       case 'refresh_token_reused':
-        throw new RefreshTokenError('reused', REFRESH_TOKEN_REUSED_MESSAGE);
+        return new RefreshTokenError('reused', REFRESH_TOKEN_REUSED_MESSAGE, { cause: error });
       case 'refresh_token_invalidated':
-        throw new RefreshTokenError('revoked', REFRESH_TOKEN_REVOKED_MESSAGE);
+        return new RefreshTokenError('revoked', REFRESH_TOKEN_REVOKED_MESSAGE, { cause: error });
       default:
-        if (response.status === 401)
-          throw new RefreshTokenError('rejected', REFRESH_TOKEN_REJECTED_MESSAGE);
+        if (error.status === 401)
+          return new RefreshTokenError('rejected', REFRESH_TOKEN_REJECTED_MESSAGE, {
+            cause: error,
+          });
     }
   }
-  if (!response.ok)
-    throw new RefreshTokenError(
-      'transient',
-      `token refresh failed with status ${response.status}: ${text.slice(0, 500) || response.statusText}`,
-    );
-  const record = asRecord(body);
-  if (typeof record.access_token !== 'string' || record.access_token.length === 0)
-    throw new RefreshTokenError('transient', 'the token endpoint answered without an access_token');
-  return {
-    idToken: typeof record.id_token === 'string' ? record.id_token : null,
-    accessToken: record.access_token,
-    refreshToken: typeof record.refresh_token === 'string' ? record.refresh_token : null,
-  };
+  return new RefreshTokenError('transient', error.message, { cause: error });
 }

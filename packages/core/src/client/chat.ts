@@ -13,15 +13,23 @@ const FREEFORM_PARAMETERS = {
   additionalProperties: false,
 };
 
-function messageContent(content: readonly ContentItem[]): string | Json[] {
-  if (content.every((part) => part.type !== 'input_image'))
-    return content.map((part) => ('text' in part ? part.text : '')).join('');
-  return content.map((part) =>
-    part.type === 'input_image'
-      ? { type: 'image_url', image_url: { url: part.image_url } }
-      : { type: 'text', text: part.text },
+function messageContent(content: readonly (ContentItem | null)[]): string | Json[] {
+  const parts = content.filter((part): part is ContentItem => part !== null);
+  const images = parts.filter((part) => part.type === 'input_image' && 'image_url' in part);
+  const text = (part: ContentItem) => ('text' in part ? part.text : '');
+  if (images.length === 0) return parts.map(text).join('');
+  return parts.flatMap((part): Json[] =>
+    part.type === 'input_image' && 'image_url' in part
+      ? [{ type: 'image_url', image_url: { url: part.image_url } }]
+      : 'text' in part
+        ? [{ type: 'text', text: part.text }]
+        : [],
   );
 }
+
+/** A tool's output as Chat Completions text. */
+const outputText = (output: string | readonly ({ type: string; text?: string } | null)[]) =>
+  typeof output === 'string' ? output : output.map((part) => part?.text ?? '').join('');
 
 /** Converts the conversation to Chat Completions `messages`. Reasoning items are dropped. */
 export function chatMessages(prompt: Prompt): Json[] {
@@ -56,7 +64,11 @@ export function chatMessages(prompt: Prompt): Json[] {
         break;
       case 'function_call_output':
       case 'custom_tool_call_output':
-        messages.push({ role: 'tool', tool_call_id: item.call_id, content: item.output });
+        messages.push({
+          role: 'tool',
+          tool_call_id: item.call_id,
+          content: outputText(item.output),
+        });
         break;
       default:
         break; // reasoning and unknown items have no Chat Completions form
@@ -173,7 +185,7 @@ export class ChatEventMapper {
         'response_failed',
         `the model reported an error: ${asString(error.message) ?? JSON.stringify(chunk.error)}`,
         {
-          code: asString(error.code) ?? undefined,
+          apiCode: asString(error.code) ?? undefined,
         },
       );
     }

@@ -1,7 +1,7 @@
-const marker = Symbol.for('codex.core.ModelError');
+import { CodexError } from '@codex/common';
 
 /** Why a model turn failed. */
-export type ModelErrorKind =
+export type ModelErrorCode =
   /** Credentials were rejected, also after refreshing them once. */
   | 'unauthorized'
   /** No credentials at all for a provider that needs them. */
@@ -32,15 +32,14 @@ export type ModelErrorKind =
   | 'interrupted';
 
 /** A failed model turn; `message` says what happened and what to do about it. */
-export class ModelError extends Error {
-  readonly [marker] = true;
-  readonly kind: ModelErrorKind;
+export class ModelError extends CodexError<ModelErrorCode> {
+  static override readonly brand = 'codex.core.ModelError';
   /** HTTP status, when the failure was an HTTP response. */
   readonly status: number | undefined;
   /** `x-request-id` (or `cf-ray`) of the failed response, for support requests. */
   readonly requestId: string | undefined;
-  /** The API's error code (`context_length_exceeded`, `usage_limit_reached`…). */
-  readonly code: string | undefined;
+  /** The API's own error code (`context_length_exceeded`, `usage_limit_reached`…). */
+  readonly apiCode: string | undefined;
   /** For `usage_limit`: when the limit resets, if the server said. */
   readonly resetsAt: Date | undefined;
   /** For `usage_limit`: the plan the server reported. */
@@ -51,12 +50,12 @@ export class ModelError extends Error {
   readonly retryAfterMs: number | undefined;
 
   constructor(
-    kind: ModelErrorKind,
+    code: ModelErrorCode,
     message: string,
     details: {
       status?: number;
       requestId?: string;
-      code?: string;
+      apiCode?: string;
       resetsAt?: Date;
       planType?: string;
       retryable?: boolean;
@@ -64,21 +63,14 @@ export class ModelError extends Error {
       cause?: unknown;
     } = {},
   ) {
-    super(message, details.cause !== undefined ? { cause: details.cause } : undefined);
-    this.name = 'ModelError';
-    this.kind = kind;
+    super(code, message, details.cause !== undefined ? { cause: details.cause } : undefined);
     this.status = details.status;
     this.requestId = details.requestId;
-    this.code = details.code;
+    this.apiCode = details.apiCode;
     this.resetsAt = details.resetsAt;
     this.planType = details.planType;
     this.retryable = details.retryable ?? false;
     this.retryAfterMs = details.retryAfterMs;
-  }
-
-  /** True for a ModelError from any copy of this package. */
-  static isInstance(value: unknown): value is ModelError {
-    return typeof value === 'object' && value !== null && marker in value;
   }
 }
 

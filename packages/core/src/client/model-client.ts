@@ -1,7 +1,13 @@
 import { arch, platform, release } from 'node:os';
-import { type AuthLogger, defaultAuthLogger } from '@codex/auth';
-import { bearerToken, type CodexAuth, type ModelAuthProvider } from '../auth/manager.js';
+import { CodexError, defaultLogger, type Logger } from '@codex/common';
+import {
+  AuthManager,
+  bearerToken,
+  type CodexAuth,
+  type ModelAuthProvider,
+} from '../auth/manager.js';
 import { RefreshTokenError } from '../auth/refresh.js';
+import type { Config } from '../config/load.js';
 import { asRecord } from '../json.js';
 import {
   CODEX_TS_VERSION,
@@ -24,15 +30,21 @@ import {
 import { nodeFetch } from './http.js';
 import { buildResponsesRequest, ResponsesEventMapper, type TurnSettings } from './responses.js';
 import { readSseEvents, SseIdleTimeout } from './sse.js';
-import type { Prompt, ResponseEvent } from './types.js';
+import type { Prompt, ResponseEvent, ResponseItem } from './types.js';
 
 export const DEFAULT_ORIGINATOR = 'codex_cli_rs';
 
 /** Options of {@link ModelClient}. */
 export interface ModelClientOptions {
   readonly provider: ModelProviderInfo;
-  /** Credentials for providers that take OpenAI auth (`requires_openai_auth`). */
+  /**
+   * Credentials for providers that take OpenAI auth (`requires_openai_auth`), such as an
+   * `AuthManager`. Without one, `CODEX_API_KEY` or `OPENAI_API_KEY` from `env` is used, and a
+   * turn with neither fails with `not_logged_in`.
+   */
   readonly auth?: ModelAuthProvider;
+  /** Settings every turn uses unless it overrides them (`fromConfig` fills them from the config). */
+  readonly defaults?: Partial<TurnSettings>;
   /** Sent as `originator`. Default `CODEX_INTERNAL_ORIGINATOR_OVERRIDE`, else `codex_cli_rs`. */
   readonly originator?: string;
   /** Appended to the user agent, e.g. `"my-editor; 1.2.3"`. */
@@ -44,15 +56,47 @@ export interface ModelClientOptions {
   readonly env?: Readonly<Record<string, string | undefined>>;
   /** Default: a `node:http` client that closes abandoned streams at once (see `nodeFetch`). */
   readonly fetch?: typeof fetch;
-  readonly logger?: AuthLogger;
+  readonly logger?: Logger;
   /** Random source for jitter (tests). */
   readonly random?: () => number;
 }
 
-/** Per-call options of {@link ModelClient.stream}. */
-export interface StreamOptions extends TurnSettings {
+/** Per-call options of {@link ModelClient.stream}: the client's defaults, overridden. */
+export interface StreamOptions extends Partial<TurnSettings> {
   /** Interrupts the turn: the request or stream is cancelled and `interrupted` is thrown. */
   readonly signal?: AbortSignal;
+}
+
+/** A prompt given as plain text: one user message. */
+function promptOf(prompt: Prompt | string): Prompt {
+  if (typeof prompt !== 'string') return prompt;
+  const message: ResponseItem = {
+    type: 'message',
+    role: 'user',
+    content: [{ type: 'input_text', text: prompt }],
+  };
+  return { input: [message] };
+}
+
+const nonBlank = (value: string | undefined) =>
+  value !== undefined && value.trim().length > 0 ? value.trim() : undefined;
+
+/** Credentials from the environment, for a client given no auth provider. */
+function environmentAuth(env: Readonly<Record<string, string | undefined>>): CodexAuth | null {
+  const [source, key] = nonBlank(env.CODEX_API_KEY)
+    ? (['env:CODEX_API_KEY', nonBlank(env.CODEX_API_KEY)] as const)
+    : (['env:OPENAI_API_KEY', nonBlank(env.OPENAI_API_KEY)] as const);
+  if (key === undefined) return null;
+  return {
+    mode: 'apikey',
+    source,
+    apiKey: key,
+    tokens: null,
+    accountId: null,
+    planType: null,
+    email: null,
+    lastRefresh: null,
+  };
 }
 
 const RETRYABLE_STATUS = new Set([408, 409, 429]);
@@ -109,7 +153,7 @@ export async function httpError(response: Response): Promise<ModelError> {
   const message = typeof error.message === 'string' ? error.message : text.slice(0, 1000);
   const status = response.status;
   const requestId = requestIdOf(response.headers);
-  const details = { status, requestId, code };
+  const details = { status, requestId, apiCode: code };
   const suffix = requestId ? ` (request id: ${requestId})` : '';
   if (status === 429 && (type === 'usage_limit_reached' || code === 'usage_limit_reached')) {
     const resetsAtSeconds = typeof error.resets_at === 'number' ? error.resets_at : undefined;
@@ -180,11 +224,42 @@ export async function httpError(response: Response): Promise<ModelError> {
  */
 export class ModelClient {
   private readonly options: ModelClientOptions;
-  private readonly logger: AuthLogger;
+  private readonly logger: Logger;
 
   constructor(options: ModelClientOptions) {
     this.options = options;
-    this.logger = options.logger ?? defaultAuthLogger;
+    this.logger = options.logger ?? defaultLogger;
+  }
+
+  /**
+   * A client for the config's provider, with an `AuthManager` for its credentials (stored
+   * login, API key, refresh) and the config's model, reasoning effort, summary and verbosity as
+   * the defaults of every turn.
+   */
+  static fromConfig(
+    config: Config,
+    options: Omit<ModelClientOptions, 'provider'> & {
+      readonly env?: Readonly<Record<string, string | undefined>>;
+    } = {},
+  ): ModelClient {
+    return new ModelClient({
+      ...options,
+      provider: config.modelProvider,
+      auth:
+        options.auth ??
+        AuthManager.fromConfig(config, {
+          env: options.env,
+          fetch: options.fetch,
+          logger: options.logger,
+        }),
+      defaults: {
+        model: config.model,
+        reasoningEffort: config.modelReasoningEffort,
+        reasoningSummary: config.modelReasoningSummary,
+        verbosity: config.modelVerbosity,
+        ...options.defaults,
+      },
+    });
   }
 
   get provider(): ModelProviderInfo {
@@ -209,18 +284,45 @@ export class ModelClient {
   }
 
   /** The request body `stream` would send (for logging and tests). */
-  buildRequest(prompt: Prompt, settings: TurnSettings): Record<string, unknown> {
+  buildRequest(
+    prompt: Prompt | string,
+    options: Partial<TurnSettings> = {},
+  ): Record<string, unknown> {
+    const settings = this.settings(options);
     return this.provider.wireApi === 'chat'
-      ? buildChatRequest(prompt, settings)
-      : buildResponsesRequest(prompt, settings);
+      ? buildChatRequest(promptOf(prompt), settings)
+      : buildResponsesRequest(promptOf(prompt), settings);
   }
 
-  /** Streams one model turn. See the class notes for retries and errors. */
-  async *stream(prompt: Prompt, options: StreamOptions): AsyncGenerator<ResponseEvent> {
+  /** The turn settings: the client's defaults, then the call's. */
+  private settings(options: Partial<TurnSettings>): TurnSettings {
+    const defined = Object.fromEntries(
+      Object.entries(options).filter(([, value]) => value !== undefined),
+    ) as Partial<TurnSettings>;
+    const merged = { ...this.options.defaults, ...defined };
+    const { model } = merged;
+    if (model === undefined || model.length === 0)
+      throw new TypeError(
+        'no model for this turn: pass `model` to stream(), or give the client defaults (ModelClient.fromConfig)',
+      );
+    return { ...merged, model };
+  }
+
+  /**
+   * Streams one model turn: `prompt` is the conversation (or a plain string, one user message),
+   * `options` override the client's defaults. See the class notes for retries and errors.
+   */
+  async *stream(
+    prompt: Prompt | string,
+    options: StreamOptions = {},
+  ): AsyncGenerator<ResponseEvent> {
     const maxStreamRetries = streamMaxRetries(this.provider);
-    const body = JSON.stringify(this.buildRequest(prompt, options));
+    const turn = promptOf(prompt);
+    const body = JSON.stringify(this.buildRequest(turn, options));
+    // A missing `env_key` variable will not appear by retrying: fail before the first request.
+    providerApiKey(this.provider, this.env);
     const customTools = new Set(
-      (prompt.tools ?? []).flatMap((tool) => (tool.type === 'custom' ? [tool.name] : [])),
+      (turn.tools ?? []).flatMap((tool) => (tool.type === 'custom' ? [tool.name] : [])),
     );
     for (let attempt = 0; ; attempt++) {
       try {
@@ -228,9 +330,17 @@ export class ModelClient {
         return;
       } catch (error) {
         if (options.signal?.aborted) throw interrupted(error);
+        // Configuration and credential errors (EnvVarError, RefreshTokenError…) are not the
+        // stream's fault: retrying cannot help.
+        if (
+          CodexError.isInstance(error) &&
+          !ModelError.isInstance(error) &&
+          !SseIdleTimeout.isInstance(error)
+        )
+          throw error;
         const failure = ModelError.isInstance(error)
           ? error
-          : error instanceof SseIdleTimeout
+          : SseIdleTimeout.isInstance(error)
             ? new ModelError(
                 'stream_disconnected',
                 `stream disconnected before completion: ${error.message}`,
@@ -251,12 +361,12 @@ export class ModelClient {
         if (attempt >= maxStreamRetries) {
           if (maxStreamRetries === 0) throw failure;
           throw new ModelError(
-            failure.kind,
+            failure.code,
             `${failure.message} (after ${maxStreamRetries} retries)`,
             {
               status: failure.status,
               requestId: failure.requestId,
-              code: failure.code,
+              apiCode: failure.apiCode,
               cause: failure,
             },
           );
@@ -316,17 +426,19 @@ export class ModelClient {
     return headers;
   }
 
-  /** Credentials from the auth provider, when this provider takes OpenAI auth. */
+  /** Credentials for a provider that takes OpenAI auth: the auth provider's, else the environment's. */
   private async currentAuth(): Promise<CodexAuth | null> {
     const provider = this.provider;
     if (provider.experimentalBearerToken !== undefined || provider.envKey !== undefined)
       return null;
-    if (!provider.requiresOpenaiAuth || !this.options.auth) return null;
-    const auth = await this.options.auth.auth();
+    if (!provider.requiresOpenaiAuth) return null;
+    const auth = this.options.auth ? await this.options.auth.auth() : environmentAuth(this.env);
     if (!auth)
       throw new ModelError(
         'not_logged_in',
-        `${provider.name} needs credentials: log in (ChatGPT or an API key) or set OPENAI_API_KEY`,
+        this.options.auth
+          ? `${provider.name} needs credentials: log in (ChatGPT or an API key) or set OPENAI_API_KEY`
+          : `${provider.name} needs credentials: set OPENAI_API_KEY, or pass an AuthManager as \`auth\` (ModelClient.fromConfig does)`,
       );
     return auth;
   }
@@ -424,7 +536,7 @@ export class ModelClient {
         });
         if (response.ok) return response;
         failure = await httpError(response);
-        if (failure.kind === 'unauthorized' && auth && this.options.auth && !refreshedAfter401) {
+        if (failure.code === 'unauthorized' && auth && this.options.auth && !refreshedAfter401) {
           refreshedAfter401 = true;
           let next: CodexAuth | null;
           try {
@@ -463,10 +575,10 @@ export class ModelClient {
           maxRetries > 0
             ? `${failure.message} (gave up after ${maxRetries} retries)`
             : failure.message;
-        throw new ModelError(failure.kind, last, {
+        throw new ModelError(failure.code, last, {
           status: failure.status,
           requestId: failure.requestId,
-          code: failure.code,
+          apiCode: failure.apiCode,
           cause: failure,
         });
       }

@@ -1,3 +1,4 @@
+import { v2 } from '@codex/protocol';
 import type { ReasoningEffort, ReasoningSummary, Verbosity } from '../config/schema.js';
 import { asNumber, asRecord, asString, type JsonObject } from '../json.js';
 import {
@@ -21,45 +22,23 @@ export interface TurnSettings {
 
 type Json = JsonObject;
 
-/** An item as the API expects it in `input`. */
-export function serializeItem(item: ResponseItem): Json {
-  if (item.type === 'other') return { ...item.raw };
-  const out: Json = { ...item };
-  if (out.id === null || out.id === undefined) delete out.id;
+/** An item as the API expects it in `input` (null fields left out), or null for `other`. */
+export function serializeItem(item: ResponseItem): Json | null {
+  if (item.type === 'other') return null;
+  const out: Json = {};
+  for (const [key, value] of Object.entries(item))
+    if (value !== null && value !== undefined) out[key] = value;
   return out;
 }
 
-/** Reads an output item; unknown or malformed shapes are kept whole as `other`. */
+/**
+ * Reads an output item with the protocol's schema. Fields an item type does not define are
+ * dropped, and types this version does not model become `{ type: 'other' }`, as the original
+ * does.
+ */
 export function parseItem(value: unknown): ResponseItem {
-  const raw = asRecord(value);
-  const type = raw.type;
-  const has = (...keys: string[]) => keys.every((key) => typeof raw[key] === 'string');
-  switch (type) {
-    case 'message':
-      if (typeof raw.role === 'string' && Array.isArray(raw.content))
-        return raw as unknown as ResponseItem;
-      break;
-    case 'reasoning':
-      if (typeof raw.id === 'string')
-        return {
-          ...raw,
-          summary: Array.isArray(raw.summary) ? raw.summary : [],
-        } as unknown as ResponseItem;
-      break;
-    case 'function_call':
-      if (has('name', 'call_id'))
-        return { ...raw, arguments: asString(raw.arguments) ?? '' } as ResponseItem;
-      break;
-    case 'custom_tool_call':
-      if (has('name', 'call_id'))
-        return { ...raw, input: asString(raw.input) ?? '' } as ResponseItem;
-      break;
-    case 'function_call_output':
-    case 'custom_tool_call_output':
-      if (has('call_id', 'output')) return raw as unknown as ResponseItem;
-      break;
-  }
-  return { type: 'other', raw };
+  const parsed = v2.ResponseItemSchema.safeParse(value);
+  return parsed.success ? parsed.data : { type: 'other' };
 }
 
 /** The Responses API request body for one turn. */
@@ -89,7 +68,7 @@ export function buildResponsesRequest(prompt: Prompt, settings: TurnSettings): J
   return {
     model: settings.model,
     instructions: prompt.instructions ?? '',
-    input: prompt.input.map(serializeItem),
+    input: prompt.input.flatMap((item) => serializeItem(item) ?? []),
     tools: prompt.tools ?? [],
     tool_choice: prompt.toolChoice ?? 'auto',
     parallel_tool_calls: prompt.parallelToolCalls ?? false,
@@ -116,15 +95,15 @@ export function readTokenUsage(value: unknown, fields: UsageFields): TokenUsage 
   const input = asNumber(usage[fields.input]);
   const output = asNumber(usage[fields.output]);
   return {
-    inputTokens: input,
-    cachedInputTokens: asNumber(asRecord(usage[fields.inputDetails]).cached_tokens),
-    outputTokens: output,
-    reasoningOutputTokens: asNumber(asRecord(usage[fields.outputDetails]).reasoning_tokens),
-    totalTokens: typeof usage.total_tokens === 'number' ? usage.total_tokens : input + output,
+    input_tokens: input,
+    cached_input_tokens: asNumber(asRecord(usage[fields.inputDetails]).cached_tokens),
+    output_tokens: output,
+    reasoning_output_tokens: asNumber(asRecord(usage[fields.outputDetails]).reasoning_tokens),
+    total_tokens: typeof usage.total_tokens === 'number' ? usage.total_tokens : input + output,
   };
 }
 
-/** `usage` of `response.completed`, in camelCase. */
+/** `usage` of `response.completed`. */
 export function parseResponsesUsage(value: unknown): TokenUsage | null {
   if (Object.keys(asRecord(value)).length === 0) return null;
   return readTokenUsage(value, {
@@ -139,7 +118,7 @@ export function parseResponsesUsage(value: unknown): TokenUsage | null {
 export function responseFailure(error: Json, responseId: string | null): ModelError {
   const code = asString(error.code) ?? asString(error.type) ?? undefined;
   const message = asString(error.message) ?? 'the model reported an error without a message';
-  const details = { code, requestId: responseId ?? undefined };
+  const details = { apiCode: code, requestId: responseId ?? undefined };
   switch (code) {
     case 'context_length_exceeded':
       return new ModelError('context_window_exceeded', CONTEXT_WINDOW_EXCEEDED_MESSAGE, details);
@@ -239,7 +218,7 @@ export class ResponsesEventMapper {
         throw new ModelError(
           'incomplete',
           `the model stopped before finishing (reason: ${reason})`,
-          { code: reason, requestId: this.responseId ?? undefined },
+          { apiCode: reason, requestId: this.responseId ?? undefined },
         );
       }
       case 'error':

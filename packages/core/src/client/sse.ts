@@ -1,10 +1,12 @@
+import { CodexError } from '@codex/common';
 import { createParser, type EventSourceMessage } from 'eventsource-parser';
 
-/** Why an SSE read stopped early. */
-export class SseIdleTimeout extends Error {
+/** An SSE read that stopped because the server went silent for too long. */
+export class SseIdleTimeout extends CodexError<'idle_timeout'> {
+  static override readonly brand = 'codex.core.SseIdleTimeout';
+
   constructor(readonly idleMs: number) {
-    super(`no data from the model for ${idleMs} ms (idle timeout)`);
-    this.name = 'SseIdleTimeout';
+    super('idle_timeout', `no data from the model for ${idleMs} ms (idle timeout)`);
   }
 }
 

@@ -1,43 +1,17 @@
-/** One part of a message's content, as the Responses API writes it. */
-export type ContentItem =
-  | { readonly type: 'input_text'; readonly text: string }
-  | { readonly type: 'input_image'; readonly image_url: string }
-  | { readonly type: 'output_text'; readonly text: string };
+import type { core, v2 } from '@codex/protocol';
 
-/** A conversation item, in the Responses API's own (snake_case) shape. */
-export type ResponseItem =
-  | {
-      readonly type: 'message';
-      readonly id?: string | null;
-      readonly role: 'user' | 'assistant' | 'developer' | 'system';
-      readonly content: readonly ContentItem[];
-    }
-  | {
-      readonly type: 'reasoning';
-      readonly id: string;
-      readonly summary: readonly { readonly type: 'summary_text'; readonly text: string }[];
-      readonly content?: readonly { readonly type: 'reasoning_text'; readonly text: string }[];
-      readonly encrypted_content?: string | null;
-    }
-  | {
-      readonly type: 'function_call';
-      readonly id?: string | null;
-      readonly name: string;
-      /** JSON text, exactly as the model produced it. */
-      readonly arguments: string;
-      readonly call_id: string;
-    }
-  | { readonly type: 'function_call_output'; readonly call_id: string; readonly output: string }
-  | {
-      readonly type: 'custom_tool_call';
-      readonly id?: string | null;
-      readonly call_id: string;
-      readonly name: string;
-      readonly input: string;
-    }
-  | { readonly type: 'custom_tool_call_output'; readonly call_id: string; readonly output: string }
-  /** An item type this version does not model; `raw` is sent back unchanged. */
-  | { readonly type: 'other'; readonly raw: Readonly<Record<string, unknown>> };
+/** One part of a message's content, as the Responses API writes it (the protocol's type). */
+export type ContentItem = NonNullable<v2.ContentItem>;
+
+/**
+ * A conversation item in the Responses API's own (snake_case) shape: the protocol's
+ * `ResponseItem`, which rollouts also store. Item types this version does not model arrive as
+ * `{ type: 'other' }` and are not sent back, as in the original.
+ */
+export type ResponseItem = v2.ResponseItem;
+
+/** Token counts of one response (the protocol's `TokenUsage`, as `token_count` events carry). */
+export type TokenUsage = core.TokenUsage;
 
 /** A JSON Schema object. */
 export type JsonSchema = Readonly<Record<string, unknown>>;
@@ -60,7 +34,7 @@ export type ToolSpec =
     }
   | { readonly type: 'web_search' };
 
-/** What one model turn sends. */
+/** What one model turn sends. A plain string is one user message. */
 export interface Prompt {
   /** The conversation so far. */
   readonly input: readonly ResponseItem[];
@@ -73,15 +47,6 @@ export interface Prompt {
   readonly parallelToolCalls?: boolean;
   /** A JSON Schema the final message must match (structured output). */
   readonly outputSchema?: JsonSchema;
-}
-
-/** Token counts of one response. */
-export interface TokenUsage {
-  readonly inputTokens: number;
-  readonly cachedInputTokens: number;
-  readonly outputTokens: number;
-  readonly reasoningOutputTokens: number;
-  readonly totalTokens: number;
 }
 
 /** What a streamed turn yields, in order. */

@@ -1,4 +1,4 @@
-const marker = Symbol.for('codex.core.ConfigError');
+import { CodexError } from '@codex/common';
 
 /** What went wrong with configuration. */
 export type ConfigErrorCode =
@@ -8,7 +8,7 @@ export type ConfigErrorCode =
   | 'invalid_value'
   /** An unknown key, in strict mode. */
   | 'unknown_key'
-  /** `profile` names a profile that config.toml does not define. */
+  /** The selected profile has neither a `<name>.config.toml` nor a `[profiles.<name>]` table. */
   | 'profile_not_found'
   /** `model_provider` names a provider that is neither built in nor configured. */
   | 'provider_not_found'
@@ -18,13 +18,14 @@ export type ConfigErrorCode =
   | 'version_conflict'
   /** A write was refused: the key path or value cannot be written. */
   | 'invalid_edit'
+  /** Another writer held config.toml's lock past the timeout; nothing was written. */
+  | 'lock_timeout'
   /** The file could not be read, written or locked. */
   | 'io';
 
 /** A configuration problem; the message names the key, the file and the line when known. */
-export class ConfigError extends Error {
-  readonly [marker] = true;
-  readonly code: ConfigErrorCode;
+export class ConfigError extends CodexError<ConfigErrorCode> {
+  static override readonly brand = 'codex.core.ConfigError';
   /** The file involved, when there is one. */
   readonly file: string | undefined;
   /** 1-based line of the offending key, when known. */
@@ -37,16 +38,9 @@ export class ConfigError extends Error {
     message: string,
     details: { file?: string; line?: number; keyPath?: string; cause?: unknown } = {},
   ) {
-    super(message, details.cause !== undefined ? { cause: details.cause } : undefined);
-    this.name = 'ConfigError';
-    this.code = code;
+    super(code, message, details.cause !== undefined ? { cause: details.cause } : undefined);
     this.file = details.file;
     this.line = details.line;
     this.keyPath = details.keyPath;
-  }
-
-  /** True for a ConfigError from any copy of this package. */
-  static isInstance(value: unknown): value is ConfigError {
-    return typeof value === 'object' && value !== null && marker in value;
   }
 }

@@ -1,8 +1,8 @@
-import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
 import type { AuthCredentialsStoreMode } from '@codex/auth';
+import type { v2 } from '@codex/protocol';
 import {
   builtInModelProviders,
   type ModelProviderInfo,
@@ -29,13 +29,16 @@ import {
   type SourceSpan,
   type TomlDocument,
   TomlSyntaxError,
+  versionOf,
 } from './toml.js';
-import { checkLayer, type ValueProblem } from './validate.js';
+import { checkLayer, unknownKeysOf, type ValueProblem } from './validate.js';
 
 export const DEFAULT_MODEL = 'gpt-5.1-codex';
 export const DEFAULT_PROJECT_DOC_MAX_BYTES = 32 * 1024;
 export const DEFAULT_CHATGPT_BASE_URL = 'https://chatgpt.com/backend-api/';
 export const CONFIG_TOML_FILE = 'config.toml';
+/** The system-wide layer, below the user's config.toml. */
+export const SYSTEM_CONFIG_FILE = '/etc/codex/config.toml';
 
 /** `sandbox_workspace_write`, resolved. */
 export interface SandboxWorkspaceWrite {
@@ -74,15 +77,17 @@ export interface Config {
   readonly modelReasoningEffort: ReasoningEffort | null;
   readonly modelReasoningSummary: ReasoningSummary;
   readonly modelVerbosity: Verbosity | null;
+  /** `instructions`: replaces the model's base instructions. */
   readonly baseInstructions: string | null;
   readonly developerInstructions: string | null;
   readonly shellEnvironmentPolicy: ShellEnvironmentPolicy;
   readonly cliAuthCredentialsStore: AuthCredentialsStoreMode;
   readonly forcedLoginMethod: ForcedLoginMethod | null;
-  readonly forcedChatgptWorkspaceId: string | null;
+  /** The ChatGPT workspaces (account ids) a login must belong to; null when any will do. */
+  readonly forcedChatgptWorkspaceId: string | readonly string[] | null;
   readonly projectDocMaxBytes: number;
   readonly chatgptBaseUrl: string;
-  /** The merged TOML (snake_case), as `config/read` reports it. */
+  /** The merged settings every layer gave (snake_case, validated), before defaults. */
   readonly toml: Readonly<ConfigToml>;
 }
 
@@ -90,10 +95,12 @@ export interface Config {
 export interface ConfigOverrides {
   readonly model?: string;
   readonly modelProvider?: string;
+  /** Selects `$CODEX_HOME/<profile>.config.toml` (like the original's `--profile`). */
   readonly profile?: string;
   readonly cwd?: string;
   readonly approvalPolicy?: ApprovalPolicy;
   readonly sandboxMode?: SandboxMode;
+  /** `instructions`. */
   readonly baseInstructions?: string;
   readonly developerInstructions?: string;
   readonly modelReasoningEffort?: ReasoningEffort;
@@ -103,39 +110,30 @@ export interface ConfigOverrides {
   readonly config?: Readonly<Record<string, unknown>>;
 }
 
-/** Where a layer came from, shaped as app-server v2 `ConfigLayerSource`. */
-export type ConfigLayerSource =
-  | { readonly type: 'user'; readonly file: string; readonly profile: string | null }
-  | { readonly type: 'sessionFlags' };
+/** Where a layer came from, as app-server v2 `ConfigLayerSource` names it. */
+export type ConfigLayerSource = v2.ConfigLayerSource;
+/** Layer identity, for `origins`. */
+export type ConfigLayerMetadata = v2.ConfigLayerMetadata;
 
-/** One layer and what it set. */
+/** One layer and what it set (its TOML as JSON, unknown keys included). */
 export interface ConfigLayer {
   readonly name: ConfigLayerSource;
-  /** `sha256:<hex>` of the layer's content. */
+  /** `sha256:` of the layer's content as canonical JSON, as the original computes it. */
   readonly version: string;
   readonly config: Readonly<Record<string, unknown>>;
 }
 
-/** Layer identity, for `origins`. */
-export interface ConfigLayerMetadata {
-  readonly name: ConfigLayerSource;
-  readonly version: string;
-}
-
 /** A problem that does not stop loading; shaped as `configWarning` notification params. */
-export interface ConfigWarning {
-  readonly summary: string;
-  readonly details?: string;
-  readonly path?: string;
-  readonly range?: SourceSpan;
-}
+export type ConfigWarning = v2.ConfigWarningNotification;
 
 /** What {@link loadConfig} returns. */
 export interface LoadedConfig {
   readonly config: Config;
-  /** Lowest precedence first. */
+  /** Every layer merged as written (unknown keys included), before defaults. */
+  readonly mergedToml: Readonly<Record<string, unknown>>;
+  /** Highest precedence first: session flags, profile, user, system (as `config/read`). */
   readonly layers: readonly ConfigLayer[];
-  /** Dotted key path of every effective leaf value → the layer that set it. */
+  /** Dotted key path of every effective leaf value (`notify.0`) → the layer that set it. */
   readonly origins: Readonly<Record<string, ConfigLayerMetadata>>;
   readonly warnings: readonly ConfigWarning[];
 }
@@ -144,10 +142,12 @@ export interface LoadedConfig {
 export interface LoadConfigOptions {
   /** Default: `$CODEX_HOME`, else `~/.codex`. */
   readonly codexHome?: string;
+  /** The system-wide file; default `/etc/codex/config.toml`, `null` for none. */
+  readonly systemConfigFile?: string | null;
   /** `-c key.path=value` strings, in order; the value is TOML, else a literal string. */
   readonly cliOverrides?: readonly string[];
   readonly overrides?: ConfigOverrides;
-  /** Fail on unknown keys instead of warning. */
+  /** Fail on unknown keys instead of warning (the original's `--strict-config`). */
   readonly strict?: boolean;
   /** Environment for `CODEX_HOME` and provider variables. Default `process.env`. */
   readonly env?: Readonly<Record<string, string | undefined>>;
@@ -160,9 +160,12 @@ export function findCodexHome(env: Readonly<Record<string, string | undefined>> 
   return join(homedir(), '.codex');
 }
 
-/** `sha256:<hex>` of `content`: the version of a layer or file. */
-export function contentVersion(content: string): string {
-  return `sha256:${createHash('sha256').update(content).digest('hex')}`;
+/** Profile names the original accepts: a plain name, so that `<name>.config.toml` stays inside CODEX_HOME. */
+const PROFILE_NAME = /^[A-Za-z0-9_-]+$/;
+
+/** The file of profile `name`: `$CODEX_HOME/<name>.config.toml`. */
+export function profileConfigFile(codexHome: string, name: string): string {
+  return join(codexHome, `${name}.config.toml`);
 }
 
 /** Splits a dotted key path; segments may be quoted (`projects."/a.b".trust_level`). */
@@ -240,49 +243,101 @@ export function deepMerge(
   return result;
 }
 
+/** The value at `path` (array elements by index), or undefined. */
+export function valueAtPath(root: unknown, path: readonly string[]): unknown {
+  let node = root;
+  for (const key of path) {
+    if (Array.isArray(node)) node = node[Number(key)];
+    else if (isPlainObject(node)) node = node[key];
+    else return undefined;
+  }
+  return node;
+}
+
 const typedOverrideKeys: ReadonlyArray<[keyof ConfigOverrides, string]> = [
   ['model', 'model'],
   ['modelProvider', 'model_provider'],
-  ['profile', 'profile'],
   ['approvalPolicy', 'approval_policy'],
   ['sandboxMode', 'sandbox_mode'],
-  ['baseInstructions', 'base_instructions'],
+  ['baseInstructions', 'instructions'],
   ['developerInstructions', 'developer_instructions'],
   ['modelReasoningEffort', 'model_reasoning_effort'],
   ['modelReasoningSummary', 'model_reasoning_summary'],
   ['modelVerbosity', 'model_verbosity'],
 ];
 
+/** Every leaf of `value` as a path: arrays by index (`notify.0`), empty tables as themselves. */
 function leafPaths(value: unknown, prefix: string[] = []): string[][] {
-  if (!isPlainObject(value)) return prefix.length > 0 ? [prefix] : [];
-  const entries = Object.entries(value);
+  const entries: [string, unknown][] = Array.isArray(value)
+    ? value.map((item, index) => [String(index), item])
+    : isPlainObject(value)
+      ? Object.entries(value)
+      : [];
   if (entries.length === 0) return prefix.length > 0 ? [prefix] : [];
   return entries.flatMap(([key, item]) => leafPaths(item, [...prefix, key]));
 }
 
-function invalidValues(
-  problems: readonly ValueProblem[],
-  where: (path: readonly string[]) => { label: string; line?: number },
-  file?: string,
-): ConfigError {
-  const first = problems[0] as ValueProblem;
-  const text = problems
-    .map(
-      (problem) =>
-        `${where(problem.path).label}: invalid value for \`${formatKeyPath(problem.path)}\`: ${problem.message}`,
-    )
-    .join('\n');
-  return new ConfigError('invalid_value', text, {
+/** A layer while loading: what it holds, where it came from, and how to point into it. */
+interface SourceLayer {
+  readonly layer: ConfigLayer;
+  /** How warnings name it: `user (/path)`, `system (/path)`, `session-flags`. */
+  readonly label: string;
+  readonly file?: string;
+  readonly document?: TomlDocument;
+  /** Check its keys against the schema (not for a legacy profile table: its table was). */
+  readonly checkKeys: boolean;
+}
+
+async function readOptionalFile(path: string): Promise<string | null> {
+  try {
+    return await readFile(path, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw new ConfigError('io', `cannot read ${path}: ${(error as Error).message}`, {
+      file: path,
+      cause: error,
+    });
+  }
+}
+
+/** Parses config.toml text; syntax errors name the file, line and column (never the text). */
+export function parseConfigText(text: string, file: string): TomlDocument {
+  try {
+    return parseTomlDocument(text);
+  } catch (error) {
+    if (TomlSyntaxError.isInstance(error))
+      throw new ConfigError(
+        'syntax',
+        `${file}:${error.line}:${error.column}: invalid TOML: ${error.message}`,
+        { file, line: error.line, cause: error },
+      );
+    throw error;
+  }
+}
+
+async function fileLayer(
+  file: string,
+  name: ConfigLayerSource,
+  label: string,
+): Promise<SourceLayer & { exists: boolean }> {
+  const text = await readOptionalFile(file);
+  const document = parseConfigText(text ?? '', file);
+  return {
+    layer: { name, version: document.version, config: document.value },
+    label: `${label} (${file})`,
     file,
-    line: where(first.path).line,
-    keyPath: formatKeyPath(first.path),
-  });
+    document,
+    checkKeys: true,
+    exists: text !== null,
+  };
 }
 
 /**
- * Loads config.toml and applies, lowest first: defaults, config.toml, the selected profile,
- * `-c` overrides, then typed overrides. Unknown keys become warnings (errors when `strict`);
- * invalid values fail with the key, file, line and allowed values.
+ * Loads the configuration the way the original layers it, lowest first: the system file
+ * (`/etc/codex/config.toml`), the user's config.toml, the selected profile
+ * (`$CODEX_HOME/<profile>.config.toml`, else a legacy `[profiles.<profile>]` table), then
+ * session flags (`-c` overrides, then typed overrides). Unknown keys become one warning (an
+ * error when `strict`); invalid values fail naming the file, line and key.
  */
 export async function loadConfig(options: LoadConfigOptions = {}): Promise<LoadedConfig> {
   const env = options.env ?? process.env;
@@ -290,48 +345,19 @@ export async function loadConfig(options: LoadConfigOptions = {}): Promise<Loade
   const configFile = join(codexHome, CONFIG_TOML_FILE);
   const warnings: ConfigWarning[] = [];
 
-  // 1. The user's file.
-  let text = '';
-  try {
-    text = await readFile(configFile, 'utf8');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT')
-      throw new ConfigError('io', `cannot read ${configFile}: ${(error as Error).message}`, {
-        file: configFile,
-        cause: error,
-      });
-  }
-  const document = parseConfigText(text, configFile);
-  const fileCheck = checkLayer(document.value);
-  const lineOf = (path: readonly string[]) => document.locate(path)?.span.start.line;
-  if (fileCheck.problems.length > 0)
-    throw invalidValues(
-      fileCheck.problems,
-      (path) => {
-        const line = lineOf(path) ?? 1;
-        return { label: `${configFile}:${line}`, line };
-      },
-      configFile,
-    );
-  const byLine = [...fileCheck.unknownKeys].sort((a, b) => (lineOf(a) ?? 0) - (lineOf(b) ?? 0));
-  for (const path of byLine) {
-    const location = document.locate(path);
-    const key = formatKeyPath(path);
-    if (options.strict)
-      throw new ConfigError(
-        'unknown_key',
-        `${configFile}:${location?.span.start.line ?? 1}: unknown key \`${key}\``,
-        { file: configFile, line: location?.span.start.line, keyPath: key },
-      );
-    warnings.push({
-      summary: `Unknown key \`${key}\` in config.toml is ignored`,
-      details: `${configFile}:${location?.span.start.line ?? 1}: \`${key}\` is not a setting this version knows; check the spelling`,
-      path: configFile,
-      ...(location ? { range: location.span } : {}),
-    });
-  }
+  const sources: SourceLayer[] = [];
+  const systemFile =
+    options.systemConfigFile === undefined ? SYSTEM_CONFIG_FILE : options.systemConfigFile;
+  if (systemFile !== null)
+    sources.push(await fileLayer(systemFile, { type: 'system', file: systemFile }, 'system'));
+  const user = await fileLayer(
+    configFile,
+    { type: 'user', file: configFile, profile: null },
+    'user',
+  );
+  sources.push(user);
 
-  // 2. Session flags: -c overrides, then typed overrides.
+  // Session flags: -c overrides, then typed overrides, then a raw `config` map.
   const session: Record<string, unknown> = {};
   for (const override of options.cliOverrides ?? []) {
     const [path, value] = parseCliOverride(override);
@@ -343,81 +369,190 @@ export async function loadConfig(options: LoadConfigOptions = {}): Promise<Loade
     if (value !== undefined) session[key] = value;
   }
   const sessionFlags = deepMerge(session, (typed.config ?? {}) as Record<string, unknown>);
-  const sessionCheck = checkLayer(sessionFlags);
-  if (sessionCheck.problems.length > 0)
-    throw invalidValues(sessionCheck.problems, () => ({ label: 'override' }));
-  for (const path of sessionCheck.unknownKeys) {
-    const key = formatKeyPath(path);
-    if (options.strict)
-      throw new ConfigError('unknown_key', `override: unknown key \`${key}\``, { keyPath: key });
-    warnings.push({ summary: `Unknown key \`${key}\` in overrides is ignored` });
-  }
 
-  // 3. The selected profile.
-  const fileValue = fileCheck.value;
-  const profileName = sessionCheck.value.profile ?? fileValue.profile ?? null;
-  let profileValue: Record<string, unknown> = {};
-  if (profileName !== null) {
-    const found = fileValue.profiles?.[profileName];
-    if (!found)
-      throw new ConfigError(
-        'profile_not_found',
-        `config profile \`${profileName}\` not found in ${configFile}`,
-        { file: configFile, keyPath: `profiles.${formatKeyPath([profileName])}` },
-      );
-    profileValue = found;
-  }
-
-  const fileVersion = contentVersion(text);
-  const layers: ConfigLayer[] = [
-    {
-      name: { type: 'user', file: configFile, profile: null },
-      version: fileVersion,
-      config: fileValue,
-    },
-  ];
-  if (profileName !== null)
-    layers.push({
-      name: { type: 'user', file: configFile, profile: profileName },
-      version: fileVersion,
-      config: profileValue,
+  const profile = await selectProfile(codexHome, configFile, user, sessionFlags, typed, warnings);
+  if (profile) sources.push(profile);
+  if (Object.keys(sessionFlags).length > 0)
+    sources.push({
+      layer: {
+        name: { type: 'sessionFlags' },
+        version: versionOf(sessionFlags),
+        config: sessionFlags,
+      },
+      label: 'session-flags',
+      checkKeys: true,
     });
-  layers.push({
-    name: { type: 'sessionFlags' },
-    version: contentVersion(JSON.stringify(sessionCheck.value)),
-    config: sessionCheck.value,
-  });
+
+  reportUnknownKeys(sources, options.strict ?? false, warnings);
 
   let merged: Record<string, unknown> = {};
+  for (const source of sources) merged = deepMerge(merged, source.layer.config);
+  const layers = [...sources].reverse();
+  const originOf = (path: readonly string[]): SourceLayer | undefined =>
+    layers.find((source) => valueAtPath(source.layer.config, path) !== undefined);
+
+  // Values are checked once all layers are merged: a bad value a higher layer overrides is harmless.
+  const checked = checkLayer(merged);
+  if (checked.problems.length > 0) throw invalidValues(checked.problems, originOf);
+
   const origins: Record<string, ConfigLayerMetadata> = {};
-  for (const layer of layers) {
-    merged = deepMerge(merged, layer.config);
-    for (const path of leafPaths(layer.config))
-      origins[path.join('.')] = { name: layer.name, version: layer.version };
+  for (const path of leafPaths(merged)) {
+    const source = originOf(path);
+    if (source)
+      origins[path.join('.')] = { name: source.layer.name, version: source.layer.version };
   }
-  const config = resolveConfig(merged as ConfigToml, {
+  const config = resolveConfig(checked.value, {
     codexHome,
     configFile,
     cwd: typed.cwd,
-    profile: profileName,
+    profile: profile ? profileNameOf(profile) : null,
+    providerSetIn: originOf(['model_provider']),
     env,
   });
-  return deepFreeze({ config, layers, origins, warnings });
+  return deepFreeze({
+    config,
+    mergedToml: merged,
+    layers: layers.map((source) => source.layer),
+    origins,
+    warnings,
+  });
 }
 
-/** Parses config.toml text; syntax errors name the file, line and column. */
-export function parseConfigText(text: string, file: string): TomlDocument {
-  try {
-    return parseTomlDocument(text);
-  } catch (error) {
-    if (error instanceof TomlSyntaxError)
-      throw new ConfigError(
-        'syntax',
-        `${file}:${error.line}:${error.column}: invalid TOML: ${error.message}`,
-        { file, line: error.line, cause: error },
-      );
-    throw error;
+const profileNameOf = (source: SourceLayer): string | null =>
+  source.layer.name.type === 'user' ? (source.layer.name.profile ?? null) : null;
+
+/**
+ * The selected profile's layer: `$CODEX_HOME/<name>.config.toml`, else the legacy
+ * `[profiles.<name>]` table of config.toml (with a deprecation warning). The name comes from
+ * the typed option, else a `-c profile=` flag, else the legacy `profile = "<name>"` key.
+ */
+async function selectProfile(
+  codexHome: string,
+  configFile: string,
+  user: SourceLayer,
+  sessionFlags: Readonly<Record<string, unknown>>,
+  typed: ConfigOverrides,
+  warnings: ConfigWarning[],
+): Promise<SourceLayer | null> {
+  const fromSession = typeof sessionFlags.profile === 'string' ? sessionFlags.profile : undefined;
+  const fromFile =
+    typeof user.layer.config.profile === 'string' ? user.layer.config.profile : undefined;
+  const name = typed.profile ?? fromSession ?? fromFile;
+  if (name === undefined) return null;
+  if (!PROFILE_NAME.test(name))
+    throw new ConfigError(
+      'invalid_value',
+      `invalid profile name \`${name}\`: use a plain name such as \`work\` (letters, digits, \`-\`, \`_\`)`,
+      { keyPath: 'profile' },
+    );
+  if (typed.profile === undefined && fromSession === undefined)
+    warnings.push({
+      summary: `\`profile = "${name}"\` in config.toml is deprecated`,
+      details: `Select the profile when starting instead (\`--profile ${name}\`), and keep its settings in ${profileConfigFile(codexHome, name)}.`,
+      path: configFile,
+      range: user.document?.locate(['profile'])?.span ?? null,
+    });
+  const file = profileConfigFile(codexHome, name);
+  const legacyTables = user.layer.config.profiles;
+  const legacy = isPlainObject(legacyTables) ? legacyTables[name] : undefined;
+  const fromProfileFile = await fileLayer(file, { type: 'user', file, profile: name }, 'user');
+  if (fromProfileFile.exists) {
+    if (legacy !== undefined)
+      warnings.push({
+        summary: `[profiles.${name}] in config.toml is ignored`,
+        details: `Profile \`${name}\` is read from ${file}; remove the legacy table from config.toml.`,
+        path: configFile,
+        range: user.document?.locate(['profiles', name])?.span ?? null,
+      });
+    return fromProfileFile;
   }
+  if (isPlainObject(legacy)) {
+    warnings.push({
+      summary: `[profiles.${name}] in config.toml is deprecated`,
+      details: `Move these settings into ${file}; the original Codex no longer reads profile tables.`,
+      path: configFile,
+      range: user.document?.locate(['profiles', name])?.span ?? null,
+    });
+    return {
+      layer: {
+        name: { type: 'user', file: configFile, profile: name },
+        version: versionOf(legacy),
+        config: legacy,
+      },
+      label: `user (${configFile} [profiles.${name}])`,
+      file: configFile,
+      document: user.document,
+      checkKeys: false,
+    };
+  }
+  throw new ConfigError(
+    'profile_not_found',
+    `config profile \`${name}\` not found: there is no ${file} and no [profiles.${name}] in ${configFile}`,
+    { file, keyPath: 'profile' },
+  );
+}
+
+/** The unknown keys of every layer, as the original reports them: one warning, sorted, capped at 3. */
+function reportUnknownKeys(
+  sources: readonly SourceLayer[],
+  strict: boolean,
+  warnings: ConfigWarning[],
+): void {
+  const found: Array<{ source: SourceLayer; path: string[] }> = [];
+  for (const source of sources)
+    if (source.checkKeys)
+      for (const path of unknownKeysOf(source.layer.config)) found.push({ source, path });
+  if (found.length === 0) return;
+  if (strict) {
+    const [first] = found as [(typeof found)[number]];
+    const key = formatKeyPath(first.path);
+    const line = first.source.document?.locate(first.path)?.span.start;
+    const where = first.source.file
+      ? `${first.source.file}:${line?.line ?? 1}:${line?.column ?? 1}`
+      : first.source.label;
+    throw new ConfigError('unknown_key', `${where}: unknown configuration field \`${key}\``, {
+      file: first.source.file,
+      line: line?.line,
+      keyPath: key,
+    });
+  }
+  const shown = found
+    .slice(0, 3)
+    .map(({ source, path }) => `\n  ${source.label}: \`${path.join('.')}\` is ignored.`);
+  const more = found.length > 3 ? `\n  ... and ${found.length - 3} more ignored settings.` : '';
+  const plural = found.length === 1 ? 'setting' : 'settings';
+  warnings.push({
+    summary: `Codex is ignoring ${found.length} unrecognized configuration ${plural}. Check for typos or deprecated settings.${shown.join('')}${more}`,
+    details: null,
+  });
+}
+
+function invalidValues(
+  problems: readonly ValueProblem[],
+  originOf: (path: readonly string[]) => SourceLayer | undefined,
+): ConfigError {
+  const located = problems.map((problem) => {
+    // A missing field has no origin of its own: the table that lacks it does.
+    let source: SourceLayer | undefined;
+    for (let length = problem.path.length; !source && length > 0; length--)
+      source = originOf(problem.path.slice(0, length));
+    const position = source?.document?.locate(problem.path)?.span.start;
+    const where = source?.file
+      ? `${source.file}:${position?.line ?? 1}:${position?.column ?? 1}`
+      : (source?.label ?? 'config');
+    return {
+      text: `${where}: invalid value for \`${formatKeyPath(problem.path)}\`: ${problem.message}`,
+      file: source?.file,
+      line: position?.line,
+      keyPath: formatKeyPath(problem.path),
+    };
+  });
+  const first = located[0] as (typeof located)[number];
+  return new ConfigError('invalid_value', located.map((item) => item.text).join('\n'), {
+    file: first.file,
+    line: first.line,
+    keyPath: first.keyPath,
+  });
 }
 
 function toProviderInfo(
@@ -426,7 +561,7 @@ function toProviderInfo(
   base: ModelProviderInfo | undefined,
 ): ModelProviderInfo {
   const name = entry.name ?? base?.name;
-  if (name === undefined)
+  if (name === undefined || name.length === 0)
     throw new ConfigError(
       'invalid_value',
       `model provider \`${id}\` needs a \`name\` (model_providers.${formatKeyPath([id])}.name)`,
@@ -464,6 +599,7 @@ function resolveConfig(
     configFile: string;
     cwd: string | undefined;
     profile: string | null;
+    providerSetIn: SourceLayer | undefined;
     env: Readonly<Record<string, string | undefined>>;
   },
 ): Config {
@@ -473,15 +609,18 @@ function resolveConfig(
     modelProviders[id] = toProviderInfo(id, entry, builtIns[id]);
   const modelProviderId = toml.model_provider ?? OPENAI_PROVIDER_ID;
   const modelProvider = modelProviders[modelProviderId];
-  if (!modelProvider)
+  if (!modelProvider) {
+    const where = context.providerSetIn?.file ?? context.providerSetIn?.label ?? 'config';
     throw new ConfigError(
       'provider_not_found',
-      `Model provider \`${modelProviderId}\` not found: it is not built in (${Object.keys(builtIns).join(', ')}) and config.toml has no [model_providers.${formatKeyPath([modelProviderId])}]`,
-      { file: context.configFile, keyPath: 'model_provider' },
+      `${where}: model_provider = "${modelProviderId}" names no provider: it is not built in (${Object.keys(builtIns).join(', ')}) and no [model_providers.${formatKeyPath([modelProviderId])}] defines it`,
+      { file: context.providerSetIn?.file, keyPath: 'model_provider' },
     );
+  }
   const cwd = resolve(context.cwd ?? process.cwd());
   const workspace = toml.sandbox_workspace_write ?? {};
   const shell = toml.shell_environment_policy ?? {};
+  const workspaceIds = toml.forced_chatgpt_workspace_id;
   return {
     codexHome: context.codexHome,
     configFile: context.configFile,
@@ -504,7 +643,7 @@ function resolveConfig(
     modelReasoningEffort: toml.model_reasoning_effort ?? null,
     modelReasoningSummary: toml.model_reasoning_summary ?? 'auto',
     modelVerbosity: toml.model_verbosity ?? null,
-    baseInstructions: toml.base_instructions ?? null,
+    baseInstructions: toml.instructions ?? null,
     developerInstructions: toml.developer_instructions ?? null,
     shellEnvironmentPolicy: {
       inherit: shell.inherit ?? 'all',
@@ -516,7 +655,7 @@ function resolveConfig(
     },
     cliAuthCredentialsStore: toml.cli_auth_credentials_store ?? 'file',
     forcedLoginMethod: toml.forced_login_method ?? null,
-    forcedChatgptWorkspaceId: toml.forced_chatgpt_workspace_id ?? null,
+    forcedChatgptWorkspaceId: workspaceIds ?? null,
     projectDocMaxBytes: toml.project_doc_max_bytes ?? DEFAULT_PROJECT_DOC_MAX_BYTES,
     chatgptBaseUrl: toml.chatgpt_base_url ?? DEFAULT_CHATGPT_BASE_URL,
     toml,
@@ -530,3 +669,5 @@ function deepFreeze<T>(value: T): T {
   }
   return value;
 }
+
+export type { SourceSpan };

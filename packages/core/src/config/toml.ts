@@ -1,9 +1,14 @@
-import { type AST, getStaticTOMLValue, ParseError, parseTOML } from 'toml-eslint-parser';
+import { createHash } from 'node:crypto';
+import { CodexError } from '@codex/common';
+import { type AST, ParseError, parseTOML } from 'toml-eslint-parser';
 
 /** A TOML table as plain data. */
 export type TomlTable = { [key: string]: TomlValue };
-/** A TOML value as plain data. */
-export type TomlValue = string | number | boolean | Date | TomlValue[] | TomlTable;
+/**
+ * A TOML value as plain data: JSON-compatible, so datetimes are their TOML text
+ * (`1979-05-27T07:32:00Z`), as the original reports them.
+ */
+export type TomlValue = string | number | boolean | TomlValue[] | TomlTable;
 
 /** A 1-based line/column span inside a file. */
 export interface SourceSpan {
@@ -11,14 +16,14 @@ export interface SourceSpan {
   readonly end: { readonly line: number; readonly column: number };
 }
 
-/** A syntax error in a TOML text, with its 1-based position. */
-export class TomlSyntaxError extends Error {
+/** A syntax error in a TOML text, with its 1-based position. The message never quotes the text. */
+export class TomlSyntaxError extends CodexError<'syntax'> {
+  static override readonly brand = 'codex.core.TomlSyntaxError';
   readonly line: number;
   readonly column: number;
 
   constructor(message: string, line: number, column: number, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'TomlSyntaxError';
+    super('syntax', message, options);
     this.line = line;
     this.column = column;
   }
@@ -37,6 +42,11 @@ export interface TomlDocument {
   readonly text: string;
   readonly ast: AST.TOMLProgram;
   readonly value: TomlTable;
+  /**
+   * `sha256:<hex>` of the document's content as canonical JSON (sorted keys, floats written
+   * as floats): the layer `version` the original reports, unaffected by comments or layout.
+   */
+  readonly version: string;
   /** Location of the definition of `path` (or the closest enclosing one that exists). */
   locate(path: readonly string[]): KeyLocation | undefined;
 }
@@ -65,7 +75,9 @@ export function parseTomlDocument(text: string): TomlDocument {
       });
     throw error;
   }
-  const value = getStaticTOMLValue(ast) as TomlTable;
+  const tree = buildTree(ast);
+  const value = plainValue(tree) as TomlTable;
+  const version = versionOfCanonical(canonicalTree(tree));
   const locations = new Map<string, KeyLocation>();
   const record = (path: readonly (string | number)[], node: AST.HasLocs) => {
     const key = pathKey(path);
@@ -93,6 +105,7 @@ export function parseTomlDocument(text: string): TomlDocument {
     text,
     ast,
     value,
+    version,
     locate(path) {
       for (let length = path.length; length > 0; length--) {
         const found = locations.get(pathKey(path.slice(0, length)));
@@ -101,6 +114,148 @@ export function parseTomlDocument(text: string): TomlDocument {
       return undefined;
     },
   };
+}
+
+/** A TOML document as a tree whose leaves are still syntax nodes (so floats stay floats). */
+type Tree = TreeTable;
+type TreeTable = { [key: string]: TreeNode };
+type TreeNode = AST.TOMLValue | TreeNode[] | TreeTable;
+
+const isLeaf = (node: TreeNode): node is AST.TOMLValue =>
+  !Array.isArray(node) && (node as { type?: unknown }).type === 'TOMLValue';
+
+/** The key-value and table structure of a document, as the TOML spec resolves it. */
+function buildTree(ast: AST.TOMLProgram): Tree {
+  const root: TreeTable = Object.create(null);
+  const setIn = (table: TreeTable, keys: readonly string[], value: TreeNode) => {
+    let target = table;
+    for (const key of keys.slice(0, -1)) target = descend(target, key);
+    target[keys[keys.length - 1] as string] = value;
+  };
+  const descend = (table: TreeTable, key: string): TreeTable => {
+    const current = table[key];
+    if (Array.isArray(current)) return current[current.length - 1] as TreeTable;
+    if (current === undefined || isLeaf(current)) {
+      const next: TreeTable = Object.create(null);
+      table[key] = next;
+      return next;
+    }
+    return current;
+  };
+  const convert = (node: AST.TOMLContentNode): TreeNode => {
+    if (node.type === 'TOMLValue') return node;
+    if (node.type === 'TOMLArray') return node.elements.map(convert);
+    const table: TreeTable = Object.create(null);
+    for (const entry of node.body) setIn(table, keyNames(entry.key), convert(entry.value));
+    return table;
+  };
+  for (const node of ast.body[0].body) {
+    if (node.type === 'TOMLKeyValue') {
+      setIn(root, keyNames(node.key), convert(node.value));
+      continue;
+    }
+    const names = keyNames(node.key);
+    let parent = root;
+    for (const key of names.slice(0, -1)) parent = descend(parent, key);
+    const last = names[names.length - 1] as string;
+    const table: TreeTable = Object.create(null);
+    if (node.kind === 'array') {
+      const list = parent[last];
+      if (Array.isArray(list)) list.push(table);
+      else parent[last] = [table];
+    } else {
+      const existing = parent[last];
+      if (existing !== undefined && !isLeaf(existing) && !Array.isArray(existing)) {
+        for (const entry of node.body) setIn(existing, keyNames(entry.key), convert(entry.value));
+        continue;
+      }
+      parent[last] = table;
+    }
+    for (const entry of node.body) setIn(table, keyNames(entry.key), convert(entry.value));
+  }
+  return root;
+}
+
+/** A datetime as the original writes it: its TOML text with `T` between date and time. */
+const datetimeText = (node: AST.TOMLDateTimeValue) =>
+  node.datetime.replace(/^(\d{4}-\d{2}-\d{2})[ tT]/, '$1T');
+
+function plainValue(node: TreeNode): TomlValue {
+  if (Array.isArray(node)) return node.map(plainValue);
+  if (isLeaf(node)) {
+    switch (node.kind) {
+      case 'offset-date-time':
+      case 'local-date-time':
+      case 'local-date':
+      case 'local-time':
+        return datetimeText(node);
+      default:
+        return node.value;
+    }
+  }
+  const table: TomlTable = {};
+  for (const [key, value] of Object.entries(node)) {
+    // A key named `__proto__` is data here, not the object's prototype.
+    Object.defineProperty(table, key, {
+      value: plainValue(value),
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
+  }
+  return table;
+}
+
+/** A float as serde_json writes one: always with a fraction or an exponent. */
+function floatText(value: number): string {
+  if (!Number.isFinite(value)) return 'null';
+  if (Number.isInteger(value) && Math.abs(value) < 1e16) return `${value.toFixed(0)}.0`;
+  return String(value);
+}
+
+function canonicalTree(node: TreeNode): string {
+  if (Array.isArray(node)) return `[${node.map(canonicalTree).join(',')}]`;
+  if (isLeaf(node)) {
+    switch (node.kind) {
+      case 'integer':
+        return node.bigint.toString();
+      case 'float':
+        return floatText(node.value);
+      case 'offset-date-time':
+      case 'local-date-time':
+      case 'local-date':
+      case 'local-time':
+        return JSON.stringify(datetimeText(node));
+      default:
+        return JSON.stringify(node.value);
+    }
+  }
+  const keys = Object.keys(node).sort();
+  return `{${keys.map((key) => `${JSON.stringify(key)}:${canonicalTree(node[key] as TreeNode)}`).join(',')}}`;
+}
+
+/**
+ * Canonical JSON of plain data (sorted keys, no whitespace, non-ASCII as is), the form the
+ * original hashes for a layer's `version`. Numbers that are integers are written as integers.
+ */
+export function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (isPlainObject(value)) {
+    const keys = Object.keys(value)
+      .filter((key) => value[key] !== undefined)
+      .sort();
+    return `{${keys.map((key) => `${JSON.stringify(key)}:${canonicalJson(value[key])}`).join(',')}}`;
+  }
+  if (typeof value === 'number' && !Number.isFinite(value)) return 'null';
+  return JSON.stringify(value) ?? 'null';
+}
+
+const versionOfCanonical = (json: string) =>
+  `sha256:${createHash('sha256').update(json, 'utf8').digest('hex')}`;
+
+/** The `version` of a layer given as plain data (session flags): `sha256:` of its canonical JSON. */
+export function versionOf(value: unknown): string {
+  return versionOfCanonical(canonicalJson(value));
 }
 
 /** Parses one TOML value written on its own (the right-hand side of `key = value`). */
@@ -143,7 +298,6 @@ export function formatTomlValue(value: unknown, where = 'value'): string {
     if (!Number.isFinite(value)) return value > 0 ? 'inf' : '-inf';
     return String(value);
   }
-  if (value instanceof Date) return value.toISOString();
   if (Array.isArray(value))
     return `[${value.map((item, index) => formatTomlValue(item, `${where}[${index}]`)).join(', ')}]`;
   if (isPlainObject(value)) {

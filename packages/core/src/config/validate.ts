@@ -19,7 +19,6 @@ export interface LayerCheck {
 const describe = (value: unknown): string => {
   if (value === undefined) return 'nothing';
   if (Array.isArray(value)) return 'an array';
-  if (value instanceof Date) return `the date ${value.toISOString()}`;
   if (isPlainObject(value)) return 'a table';
   return `${typeof value} ${JSON.stringify(value)}`;
 };
@@ -43,15 +42,32 @@ function problemText(issue: z.core.$ZodIssue, input: unknown): string {
     case 'invalid_type':
       return `expected ${issue.expected === 'record' || issue.expected === 'object' ? 'a table' : issue.expected}, got ${describe(actual)}`;
     case 'too_small':
-      return `must be at least ${String(issue.minimum)}, got ${describe(actual)}`;
+      return issue.origin === 'string'
+        ? 'must not be empty'
+        : `must be at least ${String(issue.minimum)}, got ${describe(actual)}`;
+    case 'too_big':
+      return `must be at most ${String(issue.maximum)}, got ${describe(actual)}`;
+    case 'custom':
+      return issue.message;
     default:
       return `${issue.message} (got ${describe(actual)})`;
   }
 }
 
+/** Unknown keys of one layer, as key paths sorted the way the original lists them. */
+export function unknownKeysOf(input: unknown): string[][] {
+  const result = ConfigTomlSchema.safeParse(input);
+  if (result.success) return [];
+  const keys: string[][] = [];
+  for (const issue of result.error.issues)
+    if (issue.code === 'unrecognized_keys')
+      for (const key of issue.keys) keys.push([...issue.path.map(String), key]);
+  return keys.sort((a, b) => (a.join('.') < b.join('.') ? -1 : a.join('.') > b.join('.') ? 1 : 0));
+}
+
 /**
- * Checks one layer (a file, a profile, a set of overrides). Unknown keys are collected, not
- * fatal; every invalid value is reported with its key path.
+ * Checks one layer (a file, a profile, a set of overrides) or the merged configuration.
+ * Unknown keys are collected, not fatal; every invalid value is reported with its key path.
  */
 export function checkLayer(input: unknown): LayerCheck {
   const unknownKeys: string[][] = [];

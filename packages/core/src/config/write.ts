@@ -1,20 +1,21 @@
-import { readFile, stat } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
-import { type AuthLogger, FileLockError, withFileLock, writeFileAtomic } from '@codex/auth';
+import type { Logger } from '@codex/common';
+import { FileLockError, resolveSymlinks, withFileLock, writeFileAtomic } from '@codex/common/files';
 import { applyConfigEdits, type ConfigEdit, type MergeStrategy } from './edit.js';
 import { ConfigError } from './errors.js';
 import {
   CONFIG_TOML_FILE,
   type ConfigLayerMetadata,
   type ConfigOverrides,
-  contentVersion,
   findCodexHome,
   loadConfig,
   parseConfigText,
   splitKeyPath,
+  valueAtPath,
 } from './load.js';
-import { formatKeyPath, isPlainObject } from './toml.js';
+import { formatKeyPath } from './toml.js';
 import { checkLayer } from './validate.js';
 
 /** Options of {@link writeConfigValue} and {@link batchWriteConfig}. */
@@ -31,10 +32,12 @@ export interface ConfigWriteOptions {
   /** The session's `-c` overrides and typed overrides, to report `okOverridden`. */
   readonly cliOverrides?: readonly string[];
   readonly overrides?: ConfigOverrides;
+  /** The system-wide file, for `okOverridden`; see `LoadConfigOptions.systemConfigFile`. */
+  readonly systemConfigFile?: string | null;
   /** How long to wait for another writer's lock. Default 30 s. */
   readonly lockTimeoutMs?: number;
   readonly env?: Readonly<Record<string, string | undefined>>;
-  readonly logger?: AuthLogger;
+  readonly logger?: Logger;
 }
 
 /** What a write did; shaped as app-server v2 `ConfigWriteResponse`. */
@@ -68,20 +71,29 @@ export function writeConfigValue(
   return batchWriteConfig([{ keyPath, value, mergeStrategy }], options);
 }
 
-const valueAt = (root: unknown, path: readonly string[]): unknown => {
-  let node = root;
-  for (const key of path) {
-    if (!isPlainObject(node)) return undefined;
-    node = node[key];
-  }
-  return node;
-};
+/** Legacy profile keys the original refuses to write (it reads profiles from their own files). */
+function refuseLegacyProfileEdit(keyPath: readonly string[]): void {
+  if (keyPath[0] === 'profile')
+    throw new ConfigError(
+      'invalid_edit',
+      '`profile` is a legacy config selector and can no longer be written; use `--profile <name>` with `<name>.config.toml` instead',
+      { keyPath: 'profile' },
+    );
+  if (keyPath[0] === 'profiles')
+    throw new ConfigError(
+      'invalid_edit',
+      '`profiles` contains legacy config profile tables and can no longer be written; use `--profile <name>` with `<name>.config.toml` instead',
+      { keyPath: formatKeyPath(keyPath) },
+    );
+}
 
 /**
- * Applies edits to config.toml as one atomic change, under a lock shared with other processes.
- * Only the edited lines change; the user's comments, ordering and formatting stay. The result is
- * validated before it is written: an invalid value fails naming the key and the allowed values,
- * and nothing is written.
+ * Applies edits to config.toml as one atomic change. Writers exclude each other with an OS
+ * lock (`flock` on `config.toml.lock` beside the file), so with `expectedVersion` no write is
+ * ever lost, even to a writer paused or killed mid-way. Only the edited lines change; comments,
+ * ordering and formatting stay, and so do the file's owner and mode (0600 when new). The result
+ * is validated before it is written: an invalid value fails naming the key and the allowed
+ * values, and nothing is written. Symlinks are written through.
  */
 export async function batchWriteConfig(
   edits: readonly ConfigValueEdit[],
@@ -92,24 +104,28 @@ export async function batchWriteConfig(
   const userFile = join(codexHome, CONFIG_TOML_FILE);
   const filePath = resolve(options.filePath ?? userFile);
   const parsed: ConfigEdit[] = edits.map((edit) => {
+    let keyPath: string[];
     try {
-      return { ...edit, keyPath: splitKeyPath(edit.keyPath) };
+      keyPath = splitKeyPath(edit.keyPath);
     } catch (error) {
       throw new ConfigError('invalid_edit', (error as Error).message, {
         keyPath: edit.keyPath,
         cause: error,
       });
     }
+    refuseLegacyProfileEdit(keyPath);
+    return { ...edit, keyPath };
   });
 
   let version: string;
   try {
+    const target = await resolveSymlinks(filePath);
     version = await withFileLock(
-      filePath,
-      { lockTimeoutMs: options.lockTimeoutMs, logger: options.logger },
+      `${target}.lock`,
+      { timeoutMs: options.lockTimeoutMs, logger: options.logger },
       async () => {
-        const { text, mode } = await readExisting(filePath);
-        const current = contentVersion(text);
+        const text = await readExisting(target);
+        const current = parseConfigText(text, filePath).version;
         if (
           options.expectedVersion !== undefined &&
           options.expectedVersion !== null &&
@@ -120,7 +136,6 @@ export async function batchWriteConfig(
             `${filePath} changed since it was read (expected version ${options.expectedVersion}, found ${current}); read it again and retry`,
             { file: filePath },
           );
-        parseConfigText(text, filePath); // a broken file is reported as such, not overwritten
         let next: string;
         try {
           next = applyConfigEdits(text, parsed);
@@ -133,7 +148,8 @@ export async function batchWriteConfig(
             });
           throw error;
         }
-        const check = checkLayer(parseConfigText(next, filePath).value);
+        const written = parseConfigText(next, filePath);
+        const check = checkLayer(written.value);
         const problem = check.problems.find((item) =>
           parsed.some(
             (edit) =>
@@ -147,13 +163,16 @@ export async function batchWriteConfig(
             `cannot write \`${formatKeyPath(problem.path)}\` to ${filePath}: ${problem.message}`,
             { file: filePath, keyPath: formatKeyPath(problem.path) },
           );
-        if (next !== text) await writeFileAtomic(filePath, next, { mode, logger: options.logger });
-        return contentVersion(next);
+        if (next !== text) await writeFileAtomic(target, next, { logger: options.logger });
+        return written.version;
       },
     );
   } catch (error) {
-    if (error instanceof FileLockError)
-      throw new ConfigError('io', error.message, { file: filePath, cause: error });
+    if (FileLockError.isInstance(error))
+      throw new ConfigError(error.code === 'timeout' ? 'lock_timeout' : 'io', error.message, {
+        file: filePath,
+        cause: error,
+      });
     if (ConfigError.isInstance(error)) throw error;
     throw new ConfigError('io', `cannot write ${filePath}: ${(error as Error).message}`, {
       file: filePath,
@@ -166,12 +185,11 @@ export async function batchWriteConfig(
   return withOverrideStatus(result, parsed, codexHome, options);
 }
 
-async function readExisting(path: string): Promise<{ text: string; mode: number }> {
+async function readExisting(path: string): Promise<string> {
   try {
-    const [text, info] = await Promise.all([readFile(path, 'utf8'), stat(path)]);
-    return { text, mode: info.mode & 0o777 };
+    return await readFile(path, 'utf8');
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { text: '', mode: 0o600 };
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return '';
     throw error;
   }
 }
@@ -187,12 +205,15 @@ async function withOverrideStatus(
     codexHome,
     cliOverrides: options.cliOverrides,
     overrides: options.overrides,
+    systemConfigFile: options.systemConfigFile,
     env: options.env,
   });
-  const fileLayer = loaded.layers[0];
+  const fileLayer = loaded.layers.find(
+    (layer) => layer.name.type === 'user' && (layer.name.profile ?? null) === null,
+  );
   for (const edit of edits) {
-    const written = valueAt(fileLayer?.config, edit.keyPath);
-    const effective = valueAt(loaded.config.toml, edit.keyPath);
+    const written = valueAtPath(fileLayer?.config, edit.keyPath);
+    const effective = valueAtPath(loaded.mergedToml, edit.keyPath);
     if (isDeepStrictEqual(written, effective)) continue;
     const key = formatKeyPath(edit.keyPath);
     const origin =
@@ -202,7 +223,9 @@ async function withOverrideStatus(
       )?.[1];
     if (!origin) continue;
     const by =
-      origin.name.type === 'sessionFlags' ? 'session flags' : `profile \`${origin.name.profile}\``;
+      origin.name.type === 'user' && origin.name.profile
+        ? `profile \`${origin.name.profile}\``
+        : 'session flags';
     return {
       ...result,
       status: 'okOverridden',
