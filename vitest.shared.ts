@@ -20,7 +20,10 @@ export const sharedVitestConfig = defineConfig({
       { find: /^@codex\/core$/, replacement: `${packages}core/src/index.ts` },
       { find: /^@codex\/login$/, replacement: `${packages}login/src/index.ts` },
       { find: /^@codex\/exec-server$/, replacement: `${packages}exec-server/src/index.ts` },
-      { find: /^@codex\/exec-server\/client$/, replacement: `${packages}exec-server/src/client-index.ts` },
+      {
+        find: /^@codex\/exec-server\/client$/,
+        replacement: `${packages}exec-server/src/client-index.ts`,
+      },
       { find: /^@codex\/test-support$/, replacement: `${packages}test-support/src/index.ts` },
     ],
   },

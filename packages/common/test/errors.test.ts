@@ -3,14 +3,14 @@ import { CodexError } from '../src/index.js';
 
 type FruitCode = 'bruised' | 'rotten';
 class FruitError extends CodexError<FruitCode> {
-  static override readonly brand = 'codex.test.FruitError';
+  static override readonly brand: string = 'codex.test.FruitError';
 }
 class AppleError extends FruitError {
   static override readonly brand = 'codex.test.AppleError';
 }
 /** What a second copy of the same package would define: a different class, the same brand. */
 class FruitErrorCopy extends CodexError<FruitCode> {
-  static override readonly brand = 'codex.test.FruitError';
+  static override readonly brand: string = 'codex.test.FruitError';
 }
 
 describe('CodexError', () => {

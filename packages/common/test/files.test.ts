@@ -14,6 +14,7 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { loadFlock } from '../src/files/flock.js';
 import { FileLockError, resolveSymlinks, withFileLock, writeFileAtomic } from '../src/files.js';
 
 const CHILD = join(import.meta.dirname, 'lock-child.mjs');
@@ -61,6 +62,10 @@ const freeForFlockCommand = (lockPath: string) =>
   spawnSync('flock', ['--nonblock', '--exclusive', lockPath, 'true']).status === 0;
 
 describe('withFileLock', () => {
+  it('has flock(2) here (a build that cannot load it would exclude no other process)', () => {
+    expect(loadFlock()).not.toBeInstanceOf(Error);
+  });
+
   it('and flock(1) exclude each other, in both directions', async () => {
     const lockPath = join(dir, 'auth.json.lock');
     const other = await startChild('flock', [

@@ -1,6 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, mkdtempSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -9,11 +8,15 @@ import { build } from 'esbuild';
 const run = promisify(execFile);
 
 /**
- * Bundles a TypeScript fixture (and the package sources it imports) into one CommonJS file, so a
- * test can run it as a real separate Node process without a prior build.
+ * Bundles a TypeScript fixture (and this package's sources it imports) into one CommonJS file,
+ * so a test can run it as a real separate Node process without building this package. Other
+ * workspace packages stay external: the bundle sits inside this package, so it loads their
+ * builds (and their native modules) as an installed copy would.
  */
 export async function bundleFixture(name: string): Promise<string> {
-  const outfile = join(mkdtempSync(join(tmpdir(), 'codex-fixture-')), `${name}.cjs`);
+  const bundles = fileURLToPath(new URL('./.bundles/', import.meta.url));
+  mkdirSync(bundles, { recursive: true });
+  const outfile = join(mkdtempSync(join(bundles, `${name}-`)), `${name}.cjs`);
   await build({
     entryPoints: [fileURLToPath(new URL(`./fixtures/${name}.ts`, import.meta.url))],
     bundle: true,
@@ -21,7 +24,14 @@ export async function bundleFixture(name: string): Promise<string> {
     format: 'cjs',
     target: 'node20',
     outfile,
-    external: ['keytar', 'koffi'],
+    external: [
+      'keytar',
+      'koffi',
+      '@codex/common',
+      '@codex/common/*',
+      '@codex/auth',
+      '@codex/protocol',
+    ],
     tsconfig: fileURLToPath(new URL('../tsconfig.json', import.meta.url)),
     logLevel: 'silent',
   });

@@ -757,9 +757,11 @@ describe('ModelClient as a user meets it', () => {
     await collect(plain.stream('say hello', { model: 'gpt-5' }));
     const [request] = server.requests;
     expect(request?.headers.authorization).toBe('Bearer sk-from-env');
-    expect((request?.body as { input?: unknown }).input).toEqual([
-      { type: 'message', role: 'user', content: [{ type: 'input_text', text: 'say hello' }] },
-    ]);
+    expect(request?.body).toMatchObject({
+      input: [
+        { type: 'message', role: 'user', content: [{ type: 'input_text', text: 'say hello' }] },
+      ],
+    });
   });
 
   it('refuses to send a request without credentials, saying how to give them', async () => {

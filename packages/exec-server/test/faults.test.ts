@@ -98,9 +98,9 @@ describe('the process limit', () => {
     );
     const refused = replies.filter((reply) => 'error' in reply);
     expect(refused).toHaveLength(1);
-    expect((refused[0]?.error as { message: string }).message).toBe(
-      'too many running processes on this connection (limit 3)',
-    );
+    expect(refused[0]).toMatchObject({
+      error: { message: 'too many running processes on this connection (limit 3)' },
+    });
   });
 });
 

@@ -1,4 +1,5 @@
 import { createRequire } from 'node:module';
+import { pathToFileURL } from 'node:url';
 
 /**
  * `flock(2)` through koffi, a maintained FFI binding with prebuilt binaries for every
@@ -34,6 +35,16 @@ type Koffi = typeof import('koffi');
 let loaded: { flock: Flock } | { error: Error } | undefined;
 
 /**
+ * Where to resolve koffi from: this module (`import.meta.url`, which our CJS build shims too);
+ * inside someone else's CommonJS bundle, which has no `import.meta`, the running script.
+ */
+function moduleUrl(): string {
+  const url = (import.meta as { url?: string }).url;
+  if (url) return url;
+  return pathToFileURL(process.argv[1] ?? `${process.cwd()}/`).href;
+}
+
+/**
  * The platform's `flock`, loaded on first use; an Error saying why when this platform has none
  * (Windows, or a libc koffi cannot open).
  */
@@ -47,10 +58,8 @@ function tryLoad(): { flock: Flock } | { error: Error } {
   if (!candidates) return { error: new Error(`flock is not available on ${process.platform}`) };
   let koffi: Koffi;
   try {
-    // A native module: required lazily so that importing this package never loads it. In
-    // CommonJS (and bundles of it) `require` is at hand; in ESM, make one.
-    const load = typeof require === 'function' ? require : createRequire(import.meta.url);
-    koffi = load('koffi') as Koffi;
+    // A native module: required lazily so that importing this package never loads it.
+    koffi = createRequire(moduleUrl())('koffi') as Koffi;
   } catch (cause) {
     return { error: new Error('the koffi native module could not be loaded', { cause }) };
   }

@@ -1,0 +1,132 @@
+#!/usr/bin/env node
+// Lock fault benchmark: auth.json read-modify-writes from 20 processes, with and without one of
+// them SIGKILLed every 50 ms; and how long a killed lock holder stalls the next writer.
+//   pnpm --filter @codex/auth bench
+// Writes bench/results/auth-locks.json (repository root). Uses the built package (dist/).
+import { spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { FileAuthStorage } from '../dist/index.js';
+
+const WRITERS = 20;
+const SECONDS = Number(process.env.LOCK_BENCH_SECONDS ?? 15);
+const KILL_EVERY_MS = 50;
+const here = import.meta.dirname;
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+function startWriter(home, tag, acks) {
+  const child = spawn(process.execPath, [join(here, 'writer.mjs'), home, tag], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let partial = '';
+  child.stdout.on('data', (chunk) => {
+    const lines = (partial + chunk).split('\n');
+    partial = lines.pop();
+    for (const line of lines) acks.set(tag, Number(line));
+  });
+  return child;
+}
+
+/** Runs WRITERS writers for SECONDS; with `kill`, SIGKILLs one every 50 ms and replaces it. */
+async function throughput(kill) {
+  const home = mkdtempSync(join(tmpdir(), 'codex-lock-bench-'));
+  const acks = new Map();
+  const live = [];
+  let started = 0;
+  const spawnOne = () => {
+    const tag = `w${started++}`;
+    live.push({ tag, child: startWriter(home, tag, acks) });
+  };
+  for (let i = 0; i < WRITERS; i++) spawnOne();
+  await sleep(1_000); // let them start
+  const before = [...acks.values()].reduce((a, b) => a + b, 0);
+  const deadline = Date.now() + SECONDS * 1000;
+  let kills = 0;
+  while (Date.now() < deadline) {
+    if (kill) {
+      await sleep(KILL_EVERY_MS);
+      const victim = live.splice(Math.floor(Math.random() * live.length), 1)[0];
+      victim.child.kill('SIGKILL');
+      kills += 1;
+      spawnOne();
+    } else {
+      await sleep(100);
+    }
+  }
+  const acknowledged = [...acks.values()].reduce((a, b) => a + b, 0) - before;
+  for (const { child } of live) child.kill('SIGKILL');
+  await sleep(300);
+  // Every acknowledged write must be in the file: each writer's count there is at least what
+  // it acknowledged (a writer killed after writing and before printing counts one more).
+  const stored = JSON.parse(readFileSync(join(home, 'auth.json'), 'utf8'));
+  let lost = 0;
+  for (const [tag, count] of acks)
+    if ((stored[tag] ?? 0) < count) lost += count - (stored[tag] ?? 0);
+  rmSync(home, { recursive: true, force: true });
+  return { writesPerSecond: Math.round(acknowledged / SECONDS), acknowledged, kills, lost };
+}
+
+/** How long after its holder is SIGKILLed the next writer gets the lock. */
+async function stallAfterKill(rounds = 20) {
+  const stalls = [];
+  for (let round = 0; round < rounds; round++) {
+    const home = mkdtempSync(join(tmpdir(), 'codex-lock-stall-'));
+    const holder = spawn(process.execPath, [join(here, 'holder.mjs'), home], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    await new Promise((resolve) => holder.stdout.once('data', resolve));
+    const storage = new FileAuthStorage(home, { lockTimeoutMs: 60_000 });
+    const waiting = storage.save({ openaiApiKey: 'sk-after' });
+    await sleep(50);
+    const killedAt = performance.now();
+    holder.kill('SIGKILL');
+    await waiting;
+    stalls.push(performance.now() - killedAt);
+    rmSync(home, { recursive: true, force: true });
+  }
+  stalls.sort((a, b) => a - b);
+  return {
+    rounds,
+    p50Ms: Number(stalls[Math.floor(rounds / 2)].toFixed(1)),
+    maxMs: Number(stalls.at(-1).toFixed(1)),
+  };
+}
+
+/** A lock directory left by codex-ts 0.1, dated in the future: how long the first write waits. */
+async function futureDatedLockDirectory() {
+  const home = mkdtempSync(join(tmpdir(), 'codex-lock-future-'));
+  const lock = join(home, 'auth.json.lock');
+  mkdirSync(lock);
+  const future = new Date(Date.now() + 3600_000);
+  utimesSync(lock, future, future);
+  writeFileSync(join(home, 'auth.json'), '{"OPENAI_API_KEY":"sk-old"}');
+  const start = performance.now();
+  await new FileAuthStorage(home).save({ openaiApiKey: 'sk-new' });
+  const ms = performance.now() - start;
+  rmSync(home, { recursive: true, force: true });
+  return { firstWriteMs: Number(ms.toFixed(1)) };
+}
+
+const noKills = await throughput(false);
+const withKills = await throughput(true);
+const stall = await stallAfterKill();
+const future = await futureDatedLockDirectory();
+const result = {
+  command: 'pnpm --filter @codex/auth bench',
+  date: new Date().toISOString(),
+  machine: { cpus: cpus().length, memoryBytes: totalmem(), node: process.version },
+  writers: WRITERS,
+  seconds: SECONDS,
+  noKills,
+  withKills: { ...withKills, killEveryMs: KILL_EVERY_MS },
+  killedRunShareOfNoKillThroughput: Number(
+    (withKills.acknowledged / noKills.acknowledged).toFixed(2),
+  ),
+  stallAfterHolderKilled: stall,
+  futureDatedLockDirectory: future,
+};
+console.log(JSON.stringify(result, null, 2));
+const out = join(here, '..', '..', '..', 'bench', 'results');
+mkdirSync(out, { recursive: true });
+writeFileSync(join(out, 'auth-locks.json'), `${JSON.stringify(result, null, 2)}\n`);

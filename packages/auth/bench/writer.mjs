@@ -1,0 +1,17 @@
+// One writer for locks.mjs: read-modify-writes auth.json as fast as it can, adding one to its
+// own counter each time, and prints the count after each acknowledged write.
+//   node writer.mjs <codexHome> <tag>
+import { FileAuthStorage } from '../dist/index.js';
+
+const [codexHome, tag] = process.argv.slice(2);
+const quiet = { debug() {}, warn() {}, error() {} };
+const storage = new FileAuthStorage(codexHome, { lockTimeoutMs: 60_000, logger: quiet });
+let acknowledged = 0;
+for (;;) {
+  await storage.update((current) => ({
+    ...(current ?? { openaiApiKey: null }),
+    extra: { ...(current?.extra ?? {}), [tag]: acknowledged + 1 },
+  }));
+  acknowledged += 1;
+  process.stdout.write(`${acknowledged}\n`);
+}
