@@ -76,7 +76,7 @@ export interface ConnectionOptions<In extends ProtocolSide, Out extends Protocol
    * `queue_full`. Replies are never refused (reading input stops instead). Default 64 MiB.
    */
   readonly maxQueuedBytes?: number;
-  /** Request handlers running at once; at the limit the transport stops reading. Default 256. */
+  /** Request handlers running at once; at the limit the transport stops reading. Default 128. */
   readonly maxConcurrentRequests?: number;
   /**
    * How long one queued message may wait for the peer to accept it before the connection is
@@ -115,8 +115,15 @@ interface QueuedFrame {
 const DEFAULT_TIMEOUT_MS = 60_000;
 const DEFAULT_HIGH_WATER_MARK_BYTES = 1024 * 1024;
 const DEFAULT_MAX_QUEUED_BYTES = 64 * 1024 * 1024;
-const DEFAULT_MAX_CONCURRENT_REQUESTS = 256;
+const DEFAULT_MAX_CONCURRENT_REQUESTS = 128;
 const DEFAULT_STALL_TIMEOUT_MS = 5 * 60_000;
+/**
+ * Requests taken in before input waits for the event loop to turn. A chunk of input can hold
+ * hundreds of requests; their replies are only queued after their handlers' first await, so
+ * without this pause a burst of requests for large replies would all start before the
+ * high-water mark could stop reading.
+ */
+const REQUESTS_PER_TURN = 8;
 
 /** A positive number from the options, or the default; a RangeError names a bad setting. */
 function setting(name: string, value: number | undefined, fallback: number): number {
@@ -168,6 +175,11 @@ export class Connection<
   private queuedChars = 0;
   private replyChars = 0;
   private inputPaused = false;
+  /** Replies exceeded the high-water mark; cleared once they are below half of it. */
+  private backlogged = false;
+  /** Requests taken in since the event loop last turned (see {@link REQUESTS_PER_TURN}). */
+  private requestsThisTurn = 0;
+  private turnTimer: ReturnType<typeof setImmediate> | undefined;
   private abortWrite: ((error: Error) => void) | undefined;
   /** Set after a protocol error: nothing more is read while the connection closes. */
   private refusingInput = false;
@@ -555,19 +567,32 @@ export class Connection<
   }
 
   /**
-   * Input backpressure: stop reading while our unsent replies exceed the high-water mark or
-   * too many handlers run; read again once replies are below half of it.
+   * Input backpressure: stop reading while our unsent replies exceed the high-water mark (until
+   * they are below half of it), while too many handlers run, and, after a burst of requests,
+   * until the event loop turns and their replies are counted.
    */
   private updateInputFlow(): void {
     if (this.closeInfo || this.refusingInput) return;
+    if (this.replyChars > this.highWaterMarkBytes) this.backlogged = true;
+    else if (this.replyChars <= this.highWaterMarkBytes / 2) this.backlogged = false;
     const busy = this.inflight.size >= this.maxConcurrentRequests;
-    if (!this.inputPaused && (busy || this.replyChars > this.highWaterMarkBytes)) {
-      this.inputPaused = true;
-      this.transport.pause();
-    } else if (this.inputPaused && !busy && this.replyChars <= this.highWaterMarkBytes / 2) {
-      this.inputPaused = false;
-      this.transport.resume();
-    }
+    const turnSpent = this.requestsThisTurn >= REQUESTS_PER_TURN;
+    const pause = this.backlogged || busy || turnSpent;
+    if (pause === this.inputPaused) return;
+    this.inputPaused = pause;
+    if (pause) this.transport.pause();
+    else this.transport.resume();
+  }
+
+  /** Counts a request taken in; after a burst, input waits for the next turn of the loop. */
+  private countRequest(): void {
+    this.requestsThisTurn += 1;
+    if (this.turnTimer) return;
+    this.turnTimer = setImmediate(() => {
+      this.turnTimer = undefined;
+      this.requestsThisTurn = 0;
+      this.updateInputFlow();
+    });
   }
 
   private receive(value: unknown): void {
@@ -615,6 +640,7 @@ export class Connection<
     const { params } = checked;
     const controller = new AbortController();
     this.inflight.add(controller);
+    this.countRequest();
     this.updateInputFlow();
     try {
       const result = await handler(params, { id, method, signal: controller.signal });
@@ -806,6 +832,7 @@ export class Connection<
     }
     for (const controller of this.inflight) controller.abort();
     this.inflight.clear();
+    if (this.turnTimer) clearImmediate(this.turnTimer);
     for (const listener of this.closeListeners) {
       try {
         listener(info);

@@ -106,6 +106,14 @@ export class WebSocketTransport implements Transport {
   };
 
   private readonly onError = (error: Error) => {
+    // `ws` refuses a message over `maxPayload` while it arrives and closes with 1009: a
+    // peer's oversized frame, not a fault here.
+    if ((error as { code?: string }).code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') {
+      this.onerror?.(
+        new FrameError('too_large', `${error.message}; the connection is closed with 1009`),
+      );
+      return;
+    }
     this.onerror?.(error);
   };
 
