@@ -91,6 +91,29 @@ describe('a peer that stops reading', () => {
     expect(peak).toBeLessThan(256 * 1024);
   });
 
+  it('does not start a burst of requests for large replies past the high-water mark', async () => {
+    const { server, client, replies } = await rawPeer({ highWaterMarkBytes: 256 * 1024 });
+    server.onRequest('big', () => 'x'.repeat(256 * 1024));
+    await server.listen();
+    client.pause();
+    const total = 200;
+    client.write(
+      `${Array.from({ length: total }, (_, id) => JSON.stringify({ id, method: 'big' })).join('\n')}\n`,
+    );
+    let peak = 0;
+    const started = Date.now();
+    while (Date.now() - started < 1_000) {
+      peak = Math.max(peak, server.queuedBytes);
+      await sleep(5);
+    }
+    client.resume();
+    await until(() => replies.length >= total);
+    // All 200 replies (50 MB) would be queued if every request in the burst were started at
+    // once; input waits a turn after 8 of them, and stops at the high-water mark.
+    expect(peak).toBeGreaterThan(256 * 1024);
+    expect(peak).toBeLessThan(4 * 1024 * 1024);
+  });
+
   it('pauses input while too many handlers run, and resumes as they finish', async () => {
     const { server, client, replies } = await rawPeer({ maxConcurrentRequests: 2 });
     let running = 0;
