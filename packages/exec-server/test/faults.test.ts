@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { baseEnv, exitOf, memoryOf, RawSession, startBin } from './helpers.js';
+import { exitOf, memoryOf, RawSession, startParams as start, startBin } from './helpers.js';
 
 const MiB = 1024 * 1024;
 const sessions: RawSession[] = [];
@@ -15,16 +15,6 @@ afterEach(async () => {
     session.child.stdin?.end();
     await exitOf(session.child);
   }
-});
-
-const start = (processId: string, argv: string[], extra: Record<string, unknown> = {}) => ({
-  processId,
-  argv,
-  cwd: process.cwd(),
-  env: baseEnv(),
-  tty: false,
-  arg0: null,
-  ...extra,
 });
 
 describe('protocol errors close the connection, as the seed routes them', () => {

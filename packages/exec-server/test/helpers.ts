@@ -14,6 +14,21 @@ export const baseEnv = (): Record<string, string> => ({
 
 export const quiet = { logger: silentLogger };
 
+/** `process/start` params for a pipe process in this directory, with `extra` on top. */
+export const startParams = (
+  processId: string,
+  argv: string[],
+  extra: Record<string, unknown> = {},
+) => ({
+  processId,
+  argv,
+  cwd: process.cwd(),
+  env: baseEnv(),
+  tty: false,
+  arg0: null,
+  ...extra,
+});
+
 /** Runs the bin; stderr is collected. */
 export function startBin(args: string[] = []): { child: ChildProcess; stderr: () => string } {
   const child = spawn(process.execPath, [BIN, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { baseEnv, exitOf, RawSession, startBin } from './helpers.js';
+import { baseEnv, exitOf, RawSession, startParams as start, startBin } from './helpers.js';
 
 const sessions: RawSession[] = [];
 function open(): RawSession {
@@ -12,16 +12,6 @@ afterEach(async () => {
     session.child.stdin?.end();
     await exitOf(session.child);
   }
-});
-
-const start = (processId: string, argv: string[], extra: Record<string, unknown> = {}) => ({
-  processId,
-  argv,
-  cwd: process.cwd(),
-  env: baseEnv(),
-  tty: false,
-  arg0: null,
-  ...extra,
 });
 
 describe('exec-server over stdio (the real bin)', () => {

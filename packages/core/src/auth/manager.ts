@@ -140,7 +140,8 @@ function fromAuthDotJson(auth: AuthDotJson, source: AuthSource): CodexAuth | nul
   };
 }
 
-function apiKeyAuth(key: string, source: AuthSource): CodexAuth {
+/** Credentials from an API key. */
+export function apiKeyAuth(key: string, source: AuthSource): CodexAuth {
   return {
     mode: 'apikey',
     source,
@@ -151,6 +152,16 @@ function apiKeyAuth(key: string, source: AuthSource): CodexAuth {
     email: null,
     lastRefresh: null,
   };
+}
+
+/** An API key from the environment: `CODEX_API_KEY`, else `OPENAI_API_KEY`; null when neither is set. */
+export function environmentApiKeyAuth(
+  env: Readonly<Record<string, string | undefined>>,
+): CodexAuth | null {
+  const codexKey = nonBlank(env.CODEX_API_KEY);
+  if (codexKey) return apiKeyAuth(codexKey, 'env:CODEX_API_KEY');
+  const openaiKey = nonBlank(env.OPENAI_API_KEY);
+  return openaiKey ? apiKeyAuth(openaiKey, 'env:OPENAI_API_KEY') : null;
 }
 
 /**

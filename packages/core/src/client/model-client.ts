@@ -4,6 +4,7 @@ import {
   AuthManager,
   bearerToken,
   type CodexAuth,
+  environmentApiKeyAuth,
   type ModelAuthProvider,
 } from '../auth/manager.js';
 import { RefreshTokenError } from '../auth/refresh.js';
@@ -76,27 +77,6 @@ function promptOf(prompt: Prompt | string): Prompt {
     content: [{ type: 'input_text', text: prompt }],
   };
   return { input: [message] };
-}
-
-const nonBlank = (value: string | undefined) =>
-  value !== undefined && value.trim().length > 0 ? value.trim() : undefined;
-
-/** Credentials from the environment, for a client given no auth provider. */
-function environmentAuth(env: Readonly<Record<string, string | undefined>>): CodexAuth | null {
-  const [source, key] = nonBlank(env.CODEX_API_KEY)
-    ? (['env:CODEX_API_KEY', nonBlank(env.CODEX_API_KEY)] as const)
-    : (['env:OPENAI_API_KEY', nonBlank(env.OPENAI_API_KEY)] as const);
-  if (key === undefined) return null;
-  return {
-    mode: 'apikey',
-    source,
-    apiKey: key,
-    tokens: null,
-    accountId: null,
-    planType: null,
-    email: null,
-    lastRefresh: null,
-  };
 }
 
 const RETRYABLE_STATUS = new Set([408, 409, 429]);
@@ -432,7 +412,9 @@ export class ModelClient {
     if (provider.experimentalBearerToken !== undefined || provider.envKey !== undefined)
       return null;
     if (!provider.requiresOpenaiAuth) return null;
-    const auth = this.options.auth ? await this.options.auth.auth() : environmentAuth(this.env);
+    const auth = this.options.auth
+      ? await this.options.auth.auth()
+      : environmentApiKeyAuth(this.env);
     if (!auth)
       throw new ModelError(
         'not_logged_in',
