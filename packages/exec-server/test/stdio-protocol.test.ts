@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { baseEnv, exitOf, RawSession, startParams as start, startBin } from './helpers.js';
+import { exitOf, RawSession, startParams as start, startBin } from './helpers.js';
 
 const sessions: RawSession[] = [];
 function open(): RawSession {
