@@ -50,7 +50,8 @@ function startChild(command: string, args: string[], line = 'locked'): Promise<C
   });
 }
 
-const holdInChild = (lockPath: string) => startChild(process.execPath, [CHILD, 'hold', lockPath]);
+const holdInChild = (lockPath: string, nodeArgs: string[] = [], op = 'hold') =>
+  startChild(process.execPath, [...nodeArgs, CHILD, op, lockPath]);
 const exited = (child: ChildProcess) =>
   new Promise<void>((resolve) => {
     if (child.exitCode !== null || child.signalCode !== null) resolve();
@@ -159,6 +160,14 @@ describe('withFileLock', () => {
     );
     await Promise.all([...runs, ...local]);
     expect(readFileSync(file, 'utf8')).toBe('160');
+  });
+
+  it('keeps holding while its holder waits on nothing the garbage collector can see', async () => {
+    const lockPath = join(dir, 'gc.lock');
+    await holdInChild(lockPath, ['--expose-gc'], 'hold-and-collect');
+    // The child collects garbage every 20 ms while it holds: the lock must still be held.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(freeForFlockCommand(lockPath)).toBe(false);
   });
 
   it('stops waiting when the signal aborts', async () => {

@@ -1,5 +1,6 @@
 // Takes codex-ts file locks in a separate process, against the built package.
 //   node lock-child.mjs hold <lockPath>                  → prints "locked", holds until killed
+//   node --expose-gc lock-child.mjs hold-and-collect <lockPath>  → the same, collecting garbage
 //   node lock-child.mjs hold-then-write <lockPath> <file> <text> <ms>
 //   node lock-child.mjs count <lockPath> <file> <times>  → read-increment-write under the lock
 import { readFile } from 'node:fs/promises';
@@ -15,6 +16,20 @@ switch (op) {
       process.stdout.write('locked\n');
       // A timer keeps the process (and so the lock) alive until it is killed.
       await new Promise(() => setInterval(() => {}, 60_000));
+    });
+    break;
+  case 'hold-and-collect':
+    // Holds the lock while awaiting a promise nothing references, collecting garbage: the
+    // lock's descriptor must not be collected with it.
+    await withFileLock(lockPath, options, async () => {
+      for (let i = 0; i < 5; i++) {
+        globalThis.gc();
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      process.stdout.write('locked\n');
+      await new Promise(() => {
+        setInterval(() => globalThis.gc(), 20);
+      });
     });
     break;
   case 'hold-then-write': {

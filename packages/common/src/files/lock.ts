@@ -37,6 +37,12 @@ const DEFAULT_TIMEOUT_MS = 30_000;
 
 /** One queue per lock file in this process, so that only one waiter here polls the kernel. */
 const localQueues = new Map<string, Promise<void>>();
+/**
+ * The descriptors of locks held now. Referenced here so that a lock whose holder is waiting on
+ * something unreferenced is not released early: a FileHandle nobody references is closed by the
+ * garbage collector, and closing the descriptor drops the lock.
+ */
+const heldHandles = new Set<FileHandle>();
 let warnedUnsupported = false;
 
 const sleep = (ms: number) => new Promise<void>((done) => setTimeout(done, ms));
@@ -64,9 +70,11 @@ export async function withFileLock<T>(
   let handle: FileHandle | undefined;
   try {
     handle = await acquire(path, options, deadline, logger);
+    if (handle) heldHandles.add(handle);
     return await body();
   } finally {
     if (handle) {
+      heldHandles.delete(handle);
       // Closing the descriptor releases the lock.
       await handle
         .close()
