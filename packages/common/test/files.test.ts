@@ -251,3 +251,21 @@ describe('writeFileAtomic', () => {
     );
   });
 });
+
+describe('withFileLock timeouts', () => {
+  it('treats a timeout too long for a timer as unbounded instead of firing at once', async () => {
+    const lockPath = join(dir, 'long.lock');
+    let release!: () => void;
+    const first = withFileLock(lockPath, {}, () => new Promise<void>((done) => (release = done)));
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const second = withFileLock(
+      lockPath,
+      { timeoutMs: Number.MAX_SAFE_INTEGER },
+      async () => 'ran',
+    );
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    release();
+    await first;
+    await expect(second).resolves.toBe('ran');
+  });
+});

@@ -76,13 +76,27 @@ export interface ConnectionOptions<In extends ProtocolSide, Out extends Protocol
    * `queue_full`. Replies are never refused (reading input stops instead). Default 64 MiB.
    */
   readonly maxQueuedBytes?: number;
-  /** Request handlers running at once; at the limit the transport stops reading. Default 128. */
+  /**
+   * Request handlers running at once. Further requests wait, in order, and input keeps being
+   * read (so that responses and notifications the running handlers need still arrive) until
+   * the waiting requests pass the high-water mark. Default 128.
+   */
   readonly maxConcurrentRequests?: number;
+  /**
+   * Methods whose requests start at once even at `maxConcurrentRequests`: cheap requests that
+   * let stuck ones finish, such as a terminate or a cancel.
+   */
+  readonly controlMethods?: readonly string[];
   /**
    * How long one queued message may wait for the peer to accept it before the connection is
    * closed as stalled. Default 5 minutes; `Infinity` waits forever.
    */
   readonly stallTimeoutMs?: number;
+  /**
+   * When the peer's input ends but our output stays open (a pipe), how long to wait for the
+   * requests already read to be answered before closing. Default 60 s.
+   */
+  readonly endGraceMs?: number;
   /** How bad input is answered. Default {@link standardErrorPolicy}. */
   readonly errorPolicy?: ErrorPolicy;
   /** Default: the process-wide default logger. Repeated problems are logged once per 10 s. */
@@ -104,6 +118,14 @@ interface PendingRequest {
   readonly cleanup: () => void;
 }
 
+/** A request waiting for a free handler slot. */
+interface WaitingRequest {
+  readonly request: JsonRpcRequest;
+  readonly params: unknown;
+  readonly handler: RequestHandler<unknown, unknown>;
+  readonly bytes: number;
+}
+
 interface QueuedFrame {
   readonly frame: string;
   /** A reply to the peer's request: counted toward input backpressure. */
@@ -117,6 +139,18 @@ const DEFAULT_HIGH_WATER_MARK_BYTES = 1024 * 1024;
 const DEFAULT_MAX_QUEUED_BYTES = 64 * 1024 * 1024;
 const DEFAULT_MAX_CONCURRENT_REQUESTS = 128;
 const DEFAULT_STALL_TIMEOUT_MS = 5 * 60_000;
+const DEFAULT_END_GRACE_MS = 60_000;
+/** Node fires timers of 2^31 ms or more at once: longer waits are treated as unbounded. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+/** Requests waiting for a handler slot beyond which input pauses (besides their bytes). */
+const MAX_WAITING_REQUESTS = 1024;
+/** Above this many spent slots (and half the array), the outbound queue is compacted. */
+const COMPACT_AFTER = 1024;
+
+/** A timer for `ms`, or none when `ms` is unbounded (`Infinity` or too long for a timer). */
+function timerFor(ms: number, callback: () => void): ReturnType<typeof setTimeout> | undefined {
+  return Number.isFinite(ms) && ms < MAX_TIMER_MS ? setTimeout(callback, ms) : undefined;
+}
 /**
  * Requests taken in before input waits for the event loop to turn. A chunk of input can hold
  * hundreds of requests; their replies are only queued after their handlers' first await, so
@@ -166,6 +200,14 @@ export class Connection<
   private readonly maxQueuedBytes: number;
   private readonly maxConcurrentRequests: number;
   private readonly stallTimeoutMs: number;
+  private readonly endGraceMs: number;
+  private readonly controlMethods: ReadonlySet<string>;
+  private readonly waiting: WaitingRequest[] = [];
+  private waitingHead = 0;
+  private waitingBytes = 0;
+  /** The peer's input ended; we answer what was asked, then close. */
+  private inputEnded = false;
+  private readonly idleWaiters: Array<() => void> = [];
   private readonly requestHandlers = new Map<string, RequestHandler<unknown, unknown>>();
   private readonly notificationHandlers = new Map<string, NotificationHandler<unknown>>();
   private readonly pending = new Map<RequestId, PendingRequest>();
@@ -219,10 +261,13 @@ export class Connection<
       options.stallTimeoutMs,
       DEFAULT_STALL_TIMEOUT_MS,
     );
+    this.endGraceMs = setting('endGraceMs', options.endGraceMs, DEFAULT_END_GRACE_MS);
+    this.controlMethods = new Set(options.controlMethods ?? []);
     this.closed = new Promise((resolve) => {
       this.resolveClosed = resolve;
     });
-    transport.onmessage = (value) => this.receive(value);
+    transport.onmessage = (value, bytes) => this.receive(value, bytes);
+    transport.onend = (info) => this.handleEnd(info);
     transport.onerror = (error) => this.transportError(error);
     transport.onclose = (info) => this.handleClose(info);
   }
@@ -338,12 +383,12 @@ export class Connection<
     let timer: ReturnType<typeof setTimeout> | undefined;
     const drained = new Promise<void>((resolve) => this.drainWaiters.push(resolve));
     const expired = new Promise<void>((resolve) => {
-      timer = setTimeout(() => {
+      timer = timerFor(timeoutMs, () => {
         this.logger.warn(
           `closing with ${this.queuedCount} messages still unsent after ${timeoutMs} ms`,
         );
         resolve();
-      }, timeoutMs);
+      });
     });
     await Promise.race([drained, expired]);
     clearTimeout(timer);
@@ -396,17 +441,15 @@ export class Connection<
         options.signal?.removeEventListener('abort', onAbort);
       };
       this.pending.set(id, { method, resolve, reject, cleanup });
-      if (Number.isFinite(timeoutMs)) {
-        timer = setTimeout(() => {
-          this.settle(
-            id,
-            new ConnectionError(
-              'timeout',
-              `${method} (id ${String(id)}) got no response within ${timeoutMs} ms`,
-            ),
-          );
-        }, timeoutMs);
-      }
+      timer = timerFor(timeoutMs, () => {
+        this.settle(
+          id,
+          new ConnectionError(
+            'timeout',
+            `${method} (id ${String(id)}) got no response within ${timeoutMs} ms`,
+          ),
+        );
+      });
       options.signal?.addEventListener('abort', onAbort, { once: true });
       const fail = (error: unknown) =>
         this.settle(id, error instanceof Error ? error : new Error(String(error)));
@@ -523,6 +566,10 @@ export class Connection<
           this.dequeued(item);
           item.reject(error instanceof Error ? error : new Error(String(error)));
         }
+        if (this.queueHead > COMPACT_AFTER && this.queueHead * 2 > this.queue.length) {
+          this.queue.splice(0, this.queueHead);
+          this.queueHead = 0;
+        }
       }
       this.queue.length = 0;
       this.queueHead = 0;
@@ -544,13 +591,16 @@ export class Connection<
       };
       // handleClose ends a write the peer never accepts (no reaction piles up per write).
       this.abortWrite = settle;
-      if (Number.isFinite(this.stallTimeoutMs))
-        timer = setTimeout(() => {
-          const reason = `the peer accepted nothing for ${this.stallTimeoutMs} ms; closing`;
-          this.logger.warn(reason);
-          void this.transport.close({ reason }).catch(() => {});
-          this.handleClose({ reason });
-        }, this.stallTimeoutMs);
+      timer = timerFor(this.stallTimeoutMs, () => {
+        const reason = `the peer accepted nothing for ${this.stallTimeoutMs} ms; closing`;
+        this.logger.warn(reason);
+        this.transport
+          .close({ reason })
+          .catch((error: unknown) =>
+            this.logger.debug('closing a stalled transport failed', error),
+          );
+        this.handleClose({ reason });
+      });
       this.transport.send(frame).then(
         () => settle(),
         (error: unknown) => settle(error instanceof Error ? error : new Error(String(error))),
@@ -567,17 +617,19 @@ export class Connection<
   }
 
   /**
-   * Input backpressure: stop reading while our unsent replies exceed the high-water mark (until
-   * they are below half of it), while too many handlers run, and, after a burst of requests,
-   * until the event loop turns and their replies are counted.
+   * Input backpressure: stop reading while our unsent replies and the requests waiting for a
+   * handler exceed the high-water mark (until they are below half of it), while too many
+   * requests wait, and, after a burst of requests, until the event loop turns and
+   * their replies are counted.
    */
   private updateInputFlow(): void {
-    if (this.closeInfo || this.refusingInput) return;
-    if (this.replyChars > this.highWaterMarkBytes) this.backlogged = true;
-    else if (this.replyChars <= this.highWaterMarkBytes / 2) this.backlogged = false;
-    const busy = this.inflight.size >= this.maxConcurrentRequests;
+    if (this.closeInfo || this.refusingInput || this.inputEnded) return;
+    const owed = this.replyChars + this.waitingBytes;
+    if (owed > this.highWaterMarkBytes) this.backlogged = true;
+    else if (owed <= this.highWaterMarkBytes / 2) this.backlogged = false;
+    const crowded = this.waitingCount >= MAX_WAITING_REQUESTS;
     const turnSpent = this.requestsThisTurn >= REQUESTS_PER_TURN;
-    const pause = this.backlogged || busy || turnSpent;
+    const pause = this.backlogged || crowded || turnSpent;
     if (pause === this.inputPaused) return;
     this.inputPaused = pause;
     if (pause) this.transport.pause();
@@ -595,8 +647,8 @@ export class Connection<
     });
   }
 
-  private receive(value: unknown): void {
-    if (this.refusingInput) return;
+  private receive(value: unknown, bytes: number): void {
+    if (this.refusingInput || this.closeInfo || this.inputEnded) return;
     const classified = classifyMessage(value);
     if ('problem' in classified) {
       this.throttle.warn('invalid-message', `invalid JSON-RPC message: ${classified.problem}`);
@@ -606,7 +658,7 @@ export class Connection<
     }
     switch (classified.kind) {
       case 'request':
-        void this.handleRequest(classified.message);
+        this.handleRequest(classified.message, bytes);
         return;
       case 'notification':
         this.handleNotification(classified.message);
@@ -620,7 +672,7 @@ export class Connection<
     }
   }
 
-  private async handleRequest(request: JsonRpcRequest): Promise<void> {
+  private handleRequest(request: JsonRpcRequest, bytes: number): void {
     const { id, method } = request;
     const handler = this.requestHandlers.get(method);
     if (!handler) {
@@ -637,11 +689,28 @@ export class Connection<
       this.replyError(id, this.policy.invalidParams(method, checked.error));
       return;
     }
-    const { params } = checked;
+    this.countRequest();
+    if (this.inflight.size >= this.maxConcurrentRequests && !this.controlMethods.has(method)) {
+      this.waiting.push({ request, params: checked.params, handler, bytes });
+      this.waitingBytes += bytes;
+    } else {
+      void this.runRequest(request, checked.params, handler);
+    }
+    this.updateInputFlow();
+  }
+
+  private get waitingCount(): number {
+    return this.waiting.length - this.waitingHead;
+  }
+
+  private async runRequest(
+    request: JsonRpcRequest,
+    params: unknown,
+    handler: RequestHandler<unknown, unknown>,
+  ): Promise<void> {
+    const { id, method } = request;
     const controller = new AbortController();
     this.inflight.add(controller);
-    this.countRequest();
-    this.updateInputFlow();
     try {
       const result = await handler(params, { id, method, signal: controller.signal });
       this.replyResult(id, method, result === undefined ? null : result);
@@ -655,8 +724,72 @@ export class Connection<
       }
     } finally {
       this.inflight.delete(controller);
+      this.startWaiting();
       this.updateInputFlow();
+      if (this.inflight.size === 0 && this.waitingCount === 0)
+        for (const resolve of this.idleWaiters.splice(0)) resolve();
     }
+  }
+
+  /** Starts waiting requests, in order, while handler slots are free. */
+  private startWaiting(): void {
+    while (
+      !this.closeInfo &&
+      this.inflight.size < this.maxConcurrentRequests &&
+      this.waitingHead < this.waiting.length
+    ) {
+      const next = this.waiting[this.waitingHead] as WaitingRequest;
+      this.waiting[this.waitingHead++] = undefined as unknown as WaitingRequest;
+      this.waitingBytes -= next.bytes;
+      void this.runRequest(next.request, next.params, next.handler);
+    }
+    if (this.waitingHead === this.waiting.length) {
+      this.waiting.length = 0;
+      this.waitingHead = 0;
+    } else if (this.waitingHead > COMPACT_AFTER && this.waitingHead * 2 > this.waiting.length) {
+      this.waiting.splice(0, this.waitingHead);
+      this.waitingHead = 0;
+    }
+  }
+
+  /**
+   * The peer will send nothing more (a half-closed pipe): the requests it already sent are
+   * still answered, for up to `endGraceMs`, then the connection closes. Our own requests can no
+   * longer be answered and fail now.
+   */
+  private handleEnd(info: CloseInfo): void {
+    if (this.closeInfo || this.inputEnded) return;
+    this.inputEnded = true;
+    const reason = info.reason ? `: ${info.reason}` : '';
+    for (const [id, entry] of this.pending) {
+      entry.cleanup();
+      entry.reject(
+        new ConnectionError(
+          'closed',
+          `the peer stopped sending before ${entry.method} (id ${String(id)}) was answered${reason}`,
+        ),
+      );
+    }
+    this.pending.clear();
+    const answered = new Promise<void>((resolve) => {
+      if (this.inflight.size === 0 && this.waitingCount === 0) resolve();
+      else this.idleWaiters.push(resolve);
+    });
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const expired = new Promise<void>((resolve) => {
+      timer = timerFor(this.endGraceMs, () => {
+        this.logger.warn(
+          `the peer's input ended; closing with ${this.inflight.size + this.waitingCount} requests unanswered after ${this.endGraceMs} ms`,
+        );
+        resolve();
+      });
+    });
+    void Promise.race([answered, expired])
+      .then(() => {
+        clearTimeout(timer);
+        return this.close(info);
+      })
+      .catch((error: unknown) => this.logger.warn('closing after the peer ended failed', error));
   }
 
   private handleNotification(notification: JsonRpcNotification): void {
@@ -832,6 +965,10 @@ export class Connection<
     }
     for (const controller of this.inflight) controller.abort();
     this.inflight.clear();
+    this.waiting.length = 0;
+    this.waitingHead = 0;
+    this.waitingBytes = 0;
+    for (const resolve of this.idleWaiters.splice(0)) resolve();
     if (this.turnTimer) clearImmediate(this.turnTimer);
     for (const listener of this.closeListeners) {
       try {

@@ -6,9 +6,10 @@ class MemoryTransport implements Transport {
   peer: MemoryTransport | undefined;
   private started = false;
   private closed = false;
+  private remoteEnd: CloseInfo | undefined;
   private readonly early: Inbound[] = [];
   private readonly inbox: Inbox;
-  onmessage?: (value: unknown) => void;
+  onmessage?: (value: unknown, bytes: number) => void;
   onerror?: (error: Error) => void;
   onclose?: (info: CloseInfo) => void;
 
@@ -16,7 +17,7 @@ class MemoryTransport implements Transport {
     this.inbox = new Inbox({
       deliver: (item) => {
         if ('error' in item) this.onerror?.(item.error);
-        else this.onmessage?.(item.value);
+        else this.onmessage?.(item.value, item.bytes);
       },
       end: (info) => this.onclose?.(info),
     });
@@ -25,13 +26,27 @@ class MemoryTransport implements Transport {
   async start(): Promise<void> {
     this.started = true;
     for (const item of this.early.splice(0)) this.inbox.push(item);
+    if (this.remoteEnd) this.inbox.end(this.remoteEnd);
   }
 
-  async send(frame: string): Promise<void> {
-    if (this.closed) throw new ConnectionError('closed', 'transport is closed');
+  /**
+   * Resolves once the peer's connection took the message in, so a peer that pauses its input
+   * holds the sender back, as a full socket would.
+   */
+  send(frame: string): Promise<void> {
+    if (this.closed) return Promise.reject(new ConnectionError('closed', 'transport is closed'));
     const peer = this.peer;
-    // Decoded on arrival, as on a real wire: neither side shares objects with the other.
-    queueMicrotask(() => peer?.deliver(decodeFrame(frame)));
+    return new Promise((resolve) => {
+      // Decoded on arrival, as on a real wire: neither side shares objects with the other.
+      queueMicrotask(() => {
+        const decoded = decodeFrame(frame);
+        const item: Inbound =
+          'value' in decoded
+            ? { value: decoded.value, bytes: frame.length, delivered: resolve }
+            : { error: decoded.error, delivered: resolve };
+        if (!peer?.deliver(item)) resolve();
+      });
+    });
   }
 
   pause(): void {
@@ -42,10 +57,12 @@ class MemoryTransport implements Transport {
     this.inbox.resume();
   }
 
-  private deliver(item: Inbound): void {
-    if (this.closed) return;
+  /** Takes a message in; false when this side is closed (the message is dropped). */
+  private deliver(item: Inbound): boolean {
+    if (this.closed) return false;
     if (this.started) this.inbox.push(item);
     else this.early.push(item);
+    return true;
   }
 
   async close(info: CloseInfo = {}): Promise<void> {
@@ -60,7 +77,8 @@ class MemoryTransport implements Transport {
   private remoteClosed(info: CloseInfo): void {
     if (this.closed) return;
     this.closed = true;
-    this.inbox.end(info);
+    if (this.started) this.inbox.end(info);
+    else this.remoteEnd = info;
   }
 }
 

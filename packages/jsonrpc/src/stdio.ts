@@ -27,8 +27,9 @@ export class StdioTransport implements Transport {
   private readonly endOutputOnClose: boolean;
   private readonly inbox: Inbox;
   private closed = false;
-  onmessage?: (value: unknown) => void;
+  onmessage?: (value: unknown, bytes: number) => void;
   onerror?: (error: Error) => void;
+  onend?: (info: CloseInfo) => void;
   onclose?: (info: CloseInfo) => void;
 
   constructor(options: StdioTransportOptions) {
@@ -39,7 +40,7 @@ export class StdioTransport implements Transport {
     this.endOutputOnClose = options.endOutputOnClose ?? false;
     this.inbox = new Inbox({
       deliver: (item) => this.deliver(item),
-      end: (info) => this.finish(info),
+      end: (info) => this.inputEnded(info),
     });
   }
 
@@ -89,6 +90,7 @@ export class StdioTransport implements Transport {
   }
 
   async close(info: CloseInfo = {}): Promise<void> {
+    this.finish(info);
     this.inbox.abort(info);
     if (this.endOutputOnClose) this.output.end();
   }
@@ -104,6 +106,7 @@ export class StdioTransport implements Transport {
   };
 
   private readonly onOutputClose = () => {
+    this.finish({ reason: 'output closed' });
     this.inbox.abort({ reason: 'output closed' });
   };
 
@@ -112,12 +115,25 @@ export class StdioTransport implements Transport {
   };
 
   private decode(event: LineEvent): Inbound {
-    return 'error' in event ? event : decodeFrame(event.line, this.limits);
+    if ('error' in event) return event;
+    const decoded = decodeFrame(event.line, this.limits);
+    return 'error' in decoded ? decoded : { value: decoded.value, bytes: event.line.length };
   }
 
   private deliver(item: Inbound): void {
     if ('error' in item) this.onerror?.(item.error);
-    else this.onmessage?.(item.value);
+    else this.onmessage?.(item.value, item.bytes);
+  }
+
+  /** The input ended; the output may still be open, for the replies still owed. */
+  private inputEnded(info: CloseInfo): void {
+    if (this.closed) return;
+    if (!this.onend || this.output.writableEnded || this.output.destroyed) {
+      this.finish(info);
+      return;
+    }
+    this.input.off('data', this.onData);
+    this.onend(info);
   }
 
   private finish(info: CloseInfo): void {

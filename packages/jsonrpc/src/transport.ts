@@ -9,12 +9,14 @@ export interface CloseInfo {
 
 /**
  * Moves JSON-RPC messages. A transport frames and decodes; it does not validate. It reports
- * decoded values through `onmessage`, frames it could not decode through `onerror` with a
- * {@link FrameError} (the transport stays usable), and the end through `onclose` (once, after
- * every message read before it).
+ * decoded values through `onmessage` (with the size of their frame), frames it could not decode
+ * through `onerror` with a {@link FrameError} (the transport stays usable), and the end through
+ * `onclose` (once, after every message read before it).
  *
  * `pause` is input backpressure: the transport stops reading from its source, and messages it
- * already read are held (never dropped) until `resume`.
+ * already read are held (never dropped) until `resume`. A transport whose input can end while
+ * its output stays open (a pipe) reports that with `onend`, when set, instead of `onclose`: the
+ * connection may still write, and closes the transport when it is done.
  */
 export interface Transport {
   /** Begins reading. Call once, after setting the callbacks. */
@@ -26,20 +28,27 @@ export interface Transport {
   /** Stops delivering messages and reading more, until {@link resume}. */
   pause(): void;
   resume(): void;
-  onmessage?: (value: unknown) => void;
+  onmessage?: (value: unknown, bytes: number) => void;
   onerror?: (error: Error) => void;
+  /** The peer will send nothing more; this side may still write. */
+  onend?: (info: CloseInfo) => void;
   onclose?: (info: CloseInfo) => void;
 }
 
-/** What a transport read: a decoded value, or why a frame could not be decoded. */
-export type Inbound = { readonly value: unknown } | { readonly error: FrameError };
+/** What a transport read: a decoded value and its frame's size, or why a frame failed. */
+export type Inbound =
+  | { readonly value: unknown; readonly bytes: number; readonly delivered?: () => void }
+  | { readonly error: FrameError; readonly delivered?: () => void };
+
+/** Above this many spent slots (and half the array), the held list is compacted. */
+const COMPACT_AFTER = 1024;
 
 /**
  * The in-order delivery a transport owes its connection: while paused, what was read is held;
- * `end` is reported only after everything held was delivered.
+ * `end` is reported only after everything held was delivered. For transports of your own.
  */
 export class Inbox {
-  private readonly held: Inbound[] = [];
+  private held: Inbound[] = [];
   private head = 0;
   private paused = false;
   private ended: CloseInfo | undefined;
@@ -57,10 +66,15 @@ export class Inbox {
     return this.paused;
   }
 
+  /** Whether `end` or `abort` has been reported. */
+  get isFinished(): boolean {
+    return this.finished;
+  }
+
   push(item: Inbound): void {
     if (this.finished) return;
     if (this.paused || this.head < this.held.length) this.held.push(item);
-    else this.target.deliver(item);
+    else this.hand(item);
   }
 
   pause(): void {
@@ -70,15 +84,18 @@ export class Inbox {
   /** Delivers what was held, in order, until paused again. */
   resume(): void {
     this.paused = false;
-    while (!this.paused && this.head < this.held.length) {
+    while (!this.paused && !this.finished && this.head < this.held.length) {
       const item = this.held[this.head] as Inbound;
       this.held[this.head++] = undefined as unknown as Inbound;
-      this.target.deliver(item);
+      this.hand(item);
     }
     if (this.head === this.held.length) {
-      this.held.length = 0;
+      this.held = [];
       this.head = 0;
       if (this.ended) this.finish(this.ended);
+    } else if (this.head > COMPACT_AFTER && this.head * 2 > this.held.length) {
+      this.held = this.held.slice(this.head);
+      this.head = 0;
     }
   }
 
@@ -90,9 +107,14 @@ export class Inbox {
 
   /** Ends at once, dropping what is held (the transport was closed locally). */
   abort(info: CloseInfo): void {
-    this.held.length = 0;
+    this.held = [];
     this.head = 0;
     this.finish(info);
+  }
+
+  private hand(item: Inbound): void {
+    this.target.deliver(item);
+    item.delivered?.();
   }
 
   private finish(info: CloseInfo): void {

@@ -9,6 +9,25 @@ export type WebSocketTransportOptions = Partial<FrameLimits>;
 /** Close code sent when the local side closes normally. */
 export const NORMAL_CLOSURE = 1000;
 
+/** A code a close frame may carry (RFC 6455 §7.4); others become a normal closure. */
+const closeCode = (code: number | undefined) =>
+  code !== undefined &&
+  ((code >= 1000 && code <= 1014 && code !== 1004 && code !== 1005 && code !== 1006) ||
+    (code >= 3000 && code <= 4999))
+    ? code
+    : NORMAL_CLOSURE;
+
+/** A close reason cut to the 123 bytes of UTF-8 a close frame allows, at a character boundary. */
+function closeReason(reason: string | undefined): string | undefined {
+  if (reason === undefined || Buffer.byteLength(reason) <= 123) return reason;
+  let cut = '';
+  for (const character of reason) {
+    if (Buffer.byteLength(cut + character) > 120) break;
+    cut += character;
+  }
+  return `${cut}…`;
+}
+
 /**
  * One JSON-RPC message per WebSocket frame, over a `ws` socket (client or server side).
  * Text and binary frames are both read as UTF-8 JSON; frames are sent as text. Pausing stops
@@ -20,7 +39,7 @@ export class WebSocketTransport implements Transport {
   private readonly limits: FrameLimits;
   private readonly inbox: Inbox;
   private closed = false;
-  onmessage?: (value: unknown) => void;
+  onmessage?: (value: unknown, bytes: number) => void;
   onerror?: (error: Error) => void;
   onclose?: (info: CloseInfo) => void;
 
@@ -63,13 +82,18 @@ export class WebSocketTransport implements Transport {
   }
 
   async close(info: CloseInfo = {}): Promise<void> {
+    this.inbox.abort(info);
     if (
       this.socket.readyState === WebSocket.OPEN ||
       this.socket.readyState === WebSocket.CONNECTING
     ) {
-      this.socket.close(info.code ?? NORMAL_CLOSURE, info.reason);
+      try {
+        this.socket.close(closeCode(info.code), closeReason(info.reason));
+      } catch {
+        // A code the protocol does not allow here: drop the connection instead.
+        this.socket.terminate();
+      }
     }
-    this.inbox.abort(info);
   }
 
   private readonly onMessage = (data: RawData, isBinary: boolean) => {
@@ -86,7 +110,8 @@ export class WebSocketTransport implements Transport {
         ),
       };
     const decoded = decodeFrame(buffer.toString('utf8'), this.limits);
-    if ('error' in decoded && decoded.error.code === 'parse')
+    if ('value' in decoded) return { value: decoded.value, bytes: buffer.length };
+    if (decoded.error.code === 'parse')
       return {
         error: new FrameError(
           'parse',
@@ -98,7 +123,7 @@ export class WebSocketTransport implements Transport {
 
   private deliver(item: Inbound): void {
     if ('error' in item) this.onerror?.(item.error);
-    else this.onmessage?.(item.value);
+    else this.onmessage?.(item.value, item.bytes);
   }
 
   private readonly onClose = (code: number, reason: Buffer) => {

@@ -184,9 +184,9 @@ describe.each(TRANSPORT_KINDS)('Connection over %s', (kind) => {
     const replies: unknown[] = [];
     const original = pair?.client.onmessage;
     if (!pair || !original) throw new Error('no pair');
-    pair.client.onmessage = (value) => {
+    pair.client.onmessage = (value, bytes) => {
       replies.push(value);
-      original(value);
+      original(value, bytes);
     };
     pair.sendRawToServer(kind === 'stdio' ? 'this is not json\n{"trunc\n' : 'this is not json');
     await sleep(50);
@@ -220,9 +220,9 @@ describe('error policies', () => {
     const replies: unknown[] = [];
     if (!pair?.client.onmessage) throw new Error('no pair');
     const original = pair.client.onmessage;
-    pair.client.onmessage = (value) => {
+    pair.client.onmessage = (value, bytes) => {
       replies.push(value);
-      original(value);
+      original(value, bytes);
     };
     const untyped = client as unknown as Connection;
     const unknown = await untyped.request('foo/bar', {}).catch((e: unknown) => e);

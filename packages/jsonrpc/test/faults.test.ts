@@ -18,7 +18,7 @@ async function rawPeer(options: ConstructorParameters<typeof Connection>[1] = {}
   const dir = mkdtempSync(join(tmpdir(), 'codex-jsonrpc-faults-'));
   const path = join(dir, 'sock');
   const accepted = new Promise<Socket>((resolve) => {
-    const listener = createServer((socket) => {
+    const listener = createServer({ allowHalfOpen: true }, (socket) => {
       listener.close();
       resolve(socket);
     });
@@ -114,30 +114,77 @@ describe('a peer that stops reading', () => {
     expect(peak).toBeLessThan(4 * 1024 * 1024);
   });
 
-  it('pauses input while too many handlers run, and resumes as they finish', async () => {
+  it('runs at most maxConcurrentRequests handlers, and still reads the answers they wait for', async () => {
     const { server, client, replies } = await rawPeer({ maxConcurrentRequests: 2 });
     let running = 0;
     let peak = 0;
-    const gates: Array<() => void> = [];
+    // Each handler waits on a request of its own to the peer: the peer's answer must get in
+    // while the handler slots are full.
     server.onRequest('wait', async () => {
       running++;
       peak = Math.max(peak, running);
-      await new Promise<void>((resolve) => gates.push(resolve));
+      const answer = await server.request('permission');
       running--;
-      return 'done';
+      return answer;
+    });
+    await server.listen();
+    client.on('data', (chunk: Buffer) => {
+      for (const line of chunk.toString().split('\n')) {
+        if (!line.includes('"permission"')) continue;
+        const { id } = JSON.parse(line) as { id: number };
+        client.write(`${JSON.stringify({ id, result: 'granted' })}\n`);
+      }
+    });
+    client.write(
+      `${Array.from({ length: 6 }, (_, id) => JSON.stringify({ id: `w${id}`, method: 'wait' })).join('\n')}\n`,
+    );
+    await until(() => replies.filter((line) => line.includes('"granted"')).length === 6);
+    expect(peak).toBe(2);
+  });
+
+  it('starts control methods at once even when every handler slot is taken', async () => {
+    const { server, client, replies } = await rawPeer({
+      maxConcurrentRequests: 2,
+      controlMethods: ['stop'],
+    });
+    const gates: Array<() => void> = [];
+    server.onRequest(
+      'wait',
+      () => new Promise<string>((resolve) => gates.push(() => resolve('done'))),
+    );
+    server.onRequest('stop', () => {
+      for (const open of gates.splice(0)) open();
+      return 'stopped';
     });
     await server.listen();
     client.write(
-      `${Array.from({ length: 6 }, (_, id) => JSON.stringify({ id, method: 'wait' })).join('\n')}\n`,
+      `${[0, 1, 2].map((id) => JSON.stringify({ id, method: 'wait' })).join('\n')}\n{"id":9,"method":"stop"}\n`,
     );
-    await until(() => gates.length === 2);
-    await sleep(50);
-    expect(gates.length).toBe(2);
-    while (replies.length < 6) {
-      gates.shift()?.();
-      await sleep(10);
-    }
-    expect(peak).toBe(2);
+    await until(() => replies.length >= 3);
+    expect([...replies].sort()).toEqual([
+      '{"id":0,"result":"done"}',
+      '{"id":1,"result":"done"}',
+      '{"id":9,"result":"stopped"}',
+    ]);
+    // The third wait ran once a slot was free; its gate is opened by a second stop.
+    await until(() => gates.length === 1);
+    client.write('{"id":10,"method":"stop"}\n');
+    await until(() => replies.length === 5);
+  });
+
+  it('answers every request read before the peer half-closes its side', async () => {
+    const { server, client, replies } = await rawPeer();
+    server.onRequest('slow', async (params) => {
+      await sleep(20);
+      return params;
+    });
+    await server.listen();
+    client.end(
+      `${Array.from({ length: 100 }, (_, id) => JSON.stringify({ id, method: 'slow', params: { id } })).join('\n')}\n`,
+    );
+    await server.closed;
+    await until(() => replies.length === 100);
+    expect(new Set(replies.map((line) => (JSON.parse(line) as { id: number }).id)).size).toBe(100);
   });
 
   it('closes the connection when a write makes no progress for stallTimeoutMs', async () => {
@@ -272,5 +319,49 @@ describe('protocol violations', () => {
     client.write('{"method":"nobody/listens"}\n{"id":99,"result":1}\n{"id":1,"method":"echo"}\n');
     await until(() => replies.length === 1);
     expect(server.isClosed).toBe(false);
+  });
+});
+
+describe('closing and timers', () => {
+  it('closes a WebSocket with a reason too long for a close frame', async () => {
+    const { WebSocketServer } = await import('ws');
+    const { connectWebSocket, WebSocketTransport } = await import('../src/websocket.js');
+    const wss = new WebSocketServer({ host: '127.0.0.1', port: 0 });
+    await new Promise<void>((resolve) => wss.once('listening', resolve));
+    const { port } = wss.address() as { port: number };
+    const accepted = new Promise<import('ws').WebSocket>((resolve) =>
+      wss.once('connection', resolve),
+    );
+    const clientTransport = await connectWebSocket(`ws://127.0.0.1:${port}`);
+    const socket = await accepted;
+    const server = new Connection(new WebSocketTransport(socket), { logger: silentLogger });
+    const client = new Connection(clientTransport, { logger: silentLogger });
+    await Promise.all([server.listen(), client.listen()]);
+    await server.close({ reason: `protocol error: ${'x'.repeat(300)}` });
+    const seen = await client.closed;
+    expect(Buffer.byteLength(seen.reason ?? '')).toBeLessThanOrEqual(123);
+    expect(seen.reason).toMatch(/^protocol error: x+…$/);
+    await until(() => socket.readyState === socket.CLOSED);
+    await new Promise<void>((resolve) => wss.close(() => resolve()));
+  });
+
+  it('treats timeouts too long for a timer as unbounded', async () => {
+    const [a, b] = createLinkedPair();
+    const slowSend = a.send.bind(a);
+    a.send = async (frame) => {
+      await sleep(30);
+      await slowSend(frame);
+    };
+    const month = 30 * 24 * 3600 * 1000;
+    const connection = new Connection(a, {
+      stallTimeoutMs: month,
+      requestTimeoutMs: month,
+      logger: silentLogger,
+    });
+    const peer = new Connection(b, { logger: silentLogger });
+    peer.onRequest('ping', () => 'pong');
+    await Promise.all([connection.listen(), peer.listen()]);
+    await expect(connection.request('ping')).resolves.toBe('pong');
+    expect(connection.isClosed).toBe(false);
   });
 });

@@ -37,7 +37,7 @@ export async function createPair(kind: TransportKind): Promise<TransportPair> {
           } catch {
             value = data;
           }
-          server.onmessage?.(value);
+          server.onmessage?.(value, data.length);
         },
         dropClient: () => void client.close({ reason: 'dropped' }),
         dispose: async () => {

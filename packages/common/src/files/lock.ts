@@ -30,6 +30,8 @@ export interface FileLockOptions {
   readonly logger?: Logger;
 }
 
+/** Node fires timers of 2^31 ms or more at once: longer waits are treated as unbounded. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
 /** Between two attempts while another process holds the lock: 1 ms doubling to 10 ms. */
 const FIRST_POLL_MS = 1;
 const MAX_POLL_MS = 10;
@@ -65,7 +67,7 @@ export async function withFileLock<T>(
   const path = resolve(lockPath);
   const logger = options.logger ?? defaultLogger;
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-  const deadline = Date.now() + timeoutMs;
+  const deadline = timeoutMs < MAX_TIMER_MS ? Date.now() + timeoutMs : Number.POSITIVE_INFINITY;
   const release = await enterLocalQueue(path, deadline, options.signal);
   let handle: FileHandle | undefined;
   try {
@@ -122,7 +124,7 @@ async function raceDeadline(
   const stop = new Promise<never>((_, reject) => {
     const remaining = deadline - Date.now();
     if (Number.isFinite(remaining))
-      timer = setTimeout(() => reject(timedOut(path, deadline)), Math.max(remaining, 0));
+      timer = setTimeout(() => reject(timedOut(path)), Math.max(remaining, 0));
     onAbort = () => reject(aborted(path, signal));
     if (signal?.aborted) onAbort();
     else signal?.addEventListener('abort', onAbort, { once: true });
@@ -135,10 +137,10 @@ async function raceDeadline(
   }
 }
 
-const timedOut = (path: string, deadline: number) =>
+const timedOut = (path: string) =>
   new FileLockError(
     'timeout',
-    `another process held the lock ${path} for too long (gave up at ${new Date(deadline).toISOString()})`,
+    `the lock ${path} stayed taken (by this or another process) for too long`,
   );
 
 const aborted = (path: string, signal: AbortSignal | undefined) =>
@@ -167,7 +169,7 @@ async function acquire(
     for (let delay = FIRST_POLL_MS; ; delay = Math.min(delay * 2, MAX_POLL_MS)) {
       if (flock.tryLockExclusive(handle.fd)) return handle;
       if (options.signal?.aborted) throw aborted(path, options.signal);
-      if (Date.now() >= deadline) throw timedOut(path, deadline);
+      if (Date.now() >= deadline) throw timedOut(path);
       // Jitter keeps several waiters from polling in lockstep.
       await sleep(delay * (0.5 + Math.random()));
     }
