@@ -97,28 +97,51 @@ export interface LogThrottleOptions {
   /** One line per key per interval at most. Default 10 s. */
   readonly intervalMs?: number;
   readonly now?: () => number;
+  /**
+   * Runs `flush` after `ms`, returning a cancel function. Default: an unreferenced
+   * `setTimeout` (a pending flush never keeps the process alive).
+   */
+  readonly schedule?: (ms: number, flush: () => void) => () => void;
+}
+
+interface HeldMessage {
+  readonly level: keyof Logger;
+  readonly message: string;
+  readonly details: unknown;
 }
 
 interface ThrottleState {
   windowStart: number;
   suppressed: number;
+  last?: HeldMessage;
+  cancelFlush?: () => void;
 }
+
+const unrefTimeout = (ms: number, flush: () => void): (() => void) => {
+  const timer = setTimeout(flush, ms);
+  timer.unref?.();
+  return () => clearTimeout(timer);
+};
 
 /**
  * Logs the first of a run of similar messages, then at most one line per key and interval,
  * which counts the ones it held back. For problems a peer can repeat at will (garbage input, a
- * reader that never reads), so that a flood of them cannot flood the log.
+ * reader that never reads), so that a flood of them cannot flood the log. When a burst ends, the
+ * last message held back is logged with the count at the end of its interval, so no count is
+ * lost to silence.
  */
 export class LogThrottle {
   private readonly logger: Logger;
   private readonly intervalMs: number;
   private readonly now: () => number;
+  private readonly schedule: (ms: number, flush: () => void) => () => void;
   private readonly states = new Map<string, ThrottleState>();
 
   constructor(logger: Logger, options: LogThrottleOptions = {}) {
     this.logger = logger;
     this.intervalMs = options.intervalMs ?? 10_000;
     this.now = options.now ?? Date.now;
+    this.schedule = options.schedule ?? unrefTimeout;
   }
 
   debug(key: string, message: string, details?: unknown): void {
@@ -133,21 +156,34 @@ export class LogThrottle {
     this.log('error', key, message, details);
   }
 
-  private log(
-    level: keyof Logger,
-    key: string,
-    message: string,
-    details: unknown | undefined,
-  ): void {
+  private log(level: keyof Logger, key: string, message: string, details: unknown): void {
     const now = this.now();
     const state = this.states.get(key);
     if (state && now - state.windowStart < this.intervalMs) {
       state.suppressed += 1;
+      state.last = { level, message, details };
+      state.cancelFlush ??= this.schedule(state.windowStart + this.intervalMs - now, () =>
+        this.flush(key),
+      );
       return;
     }
+    state?.cancelFlush?.();
     const held = state?.suppressed ?? 0;
     const suffix = held > 0 ? ` (${held} more like it were not logged)` : '';
     this.states.set(key, { windowStart: now, suppressed: 0 });
     this.logger[level](`${message}${suffix}`, details);
+  }
+
+  /** The interval of a burst ended with messages held back: logs the last, with the count. */
+  private flush(key: string): void {
+    const state = this.states.get(key);
+    if (!state?.last || state.suppressed === 0) return;
+    const { level, message, details } = state.last;
+    // The line opens a new interval, so a flood that goes on still gets one line per interval.
+    this.states.set(key, { windowStart: this.now(), suppressed: 0 });
+    this.logger[level](
+      `${message} (the last of ${state.suppressed} like it that were not logged)`,
+      details,
+    );
   }
 }

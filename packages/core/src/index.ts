@@ -1,4 +1,7 @@
 // The public surface of @codex/core. Everything else is internal: tests import it from `src`.
+
+/** Thrown when credentials cannot be read or stored (a lock timeout among them). */
+export { AuthStorageError, type AuthStorageErrorCode } from '@codex/auth';
 export {
   createConsoleLogger,
   type Logger,

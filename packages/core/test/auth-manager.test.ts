@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,6 +19,7 @@ import {
 import {
   AuthManager,
   type AuthManagerOptions,
+  AuthStorageError,
   ModelClient,
   RefreshTokenError,
 } from '../src/index.js';
@@ -180,6 +182,46 @@ describe('AuthManager: refresh', () => {
       expect(model.requests[1]?.headers.authorization).toBe(`Bearer ${await storedAccessToken()}`);
       expect(model.requests[1]?.headers['chatgpt-account-id']).toBe('acct_1');
     } finally {
+      await model.close();
+    }
+  });
+
+  it('after a 401 with auth.lock held elsewhere, fails with the lock timeout, not "unreachable"', async () => {
+    await storeChatgptLogin(3600);
+    const model = await MockResponsesServer.start();
+    // Another process holds auth.lock (the holder locks `<its first argument>.lock`).
+    const holder = spawn(
+      process.execPath,
+      [await bundleFixture('config-holder'), join(home, 'auth'), '', '60000'],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    try {
+      await new Promise((resolve) => holder.stdout?.once('data', resolve));
+      model.enqueue(scripted.error(401, { message: 'token revoked upstream' }));
+      const client = new ModelClient({
+        provider: {
+          name: 'OpenAI',
+          baseUrl: model.url,
+          wireApi: 'responses',
+          requiresOpenaiAuth: true,
+          supportsWebsockets: false,
+          requestMaxRetries: 0,
+          streamMaxRetries: 0,
+        },
+        auth: manager({ refreshTimeoutMs: 150 }),
+        logger: quiet,
+      });
+      const error = await (async () => {
+        for await (const _ of client.stream({ input: [] }, { model: 'm' })) {
+          // no events expected
+        }
+      })().catch((caught: unknown) => caught);
+      expect(AuthStorageError.isInstance(error) && error.code).toBe('lock_timeout');
+      expect((error as Error).message).toContain('auth.lock');
+      expect(model.requests).toHaveLength(1);
+      expect(issuer.refreshCount).toBe(0);
+    } finally {
+      holder.kill('SIGKILL');
       await model.close();
     }
   });

@@ -274,6 +274,22 @@ describe('loadConfig: keys and values', () => {
     );
   });
 
+  it('never repeats a value that may be a secret', async () => {
+    const secret = `sk-proj-${'S'.repeat(60)}`;
+    write(
+      `model_verbosity = "${secret}"\nmodel_context_window = "${secret}"\napproval_policy = "${secret}"\n`,
+    );
+    const error = await failure(load());
+    expect(error.message).not.toContain('SSSS');
+    expect(error.message).toBe(
+      [
+        `${file()}:1:1: invalid value for \`model_verbosity\`: a string is not allowed; expected one of "low", "medium", "high"`,
+        `${file()}:2:1: invalid value for \`model_context_window\`: expected number, got a string`,
+        `${file()}:3:1: invalid value for \`approval_policy\`: unknown policy (a long string), expected one of \`untrusted\`, \`on-failure\`, \`on-request\`, \`granular\`, \`never\``,
+      ].join('\n'),
+    );
+  });
+
   it('names the session flags for a bad override', async () => {
     const error = await failure(load({ cliOverrides: ['sandbox_mode=everything'] }));
     expect(error.message).toBe(
@@ -301,9 +317,13 @@ describe('loadConfig: keys and values', () => {
       '/a.b',
       'trust_level',
     ]);
-    expect(() => parseCliOverride('novalue')).toThrow(
-      'invalid -c override `novalue`: expected key=value',
+    expect(() => parseCliOverride('sk-SECRET')).toThrow(
+      /^invalid -c override: expected key=value, got no "="$/,
     );
+    expect(() => parseCliOverride('=sk-SECRET')).toThrow(
+      /^invalid -c override: expected key=value, got no key before "="$/,
+    );
+    expect(() => parseCliOverride('a..b=sk-SECRET')).toThrow(/^invalid -c override: `a..b` /);
   });
 });
 

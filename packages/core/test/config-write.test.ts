@@ -22,7 +22,7 @@ import {
   readConfig,
   writeConfigValue,
 } from '../src/index.js';
-import { bundleFixture } from './helpers.js';
+import { bundleFixture, recordingLogger } from './helpers.js';
 
 let home: string;
 let file: string;
@@ -342,6 +342,25 @@ describe('writeConfigValue / batchWriteConfig', () => {
     );
     expect(ConfigError.isInstance(error) && error.code).toBe('syntax');
     expect(read()).toBe('model = \n');
+  });
+
+  it('judges only the edited key, not keys that merely share its prefix', async () => {
+    writeFileSync(file, 'model_verbosity = "loud"\n');
+    await writeConfigValue('model', 'gpt-5', 'replace', at({ logger: recordingLogger() }));
+    expect(read()).toBe('model_verbosity = "loud"\nmodel = "gpt-5"\n');
+  });
+
+  it('reports ok, and logs, when the config cannot be loaded to look for overrides', async () => {
+    const logger = recordingLogger();
+    const result = await writeConfigValue(
+      'model',
+      'written',
+      'replace',
+      at({ cliOverrides: ['model_provider="nowhere"'], logger }),
+    );
+    expect(result.status).toBe('ok');
+    expect(read()).toBe('model = "written"\n');
+    expect(logger.lines.join('\n')).toContain('could not load the config to check for overrides');
   });
 
   it('reports okOverridden when a session flag still decides the key', async () => {

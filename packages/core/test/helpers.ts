@@ -3,6 +3,7 @@ import { mkdirSync, mkdtempSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import type { Logger } from '@codex/common';
 import { build } from 'esbuild';
 
 const run = promisify(execFile);
@@ -46,4 +47,13 @@ export async function runFixture(
 ): Promise<string> {
   const { stdout } = await run(process.execPath, [file, ...args], { timeout: timeoutMs });
   return stdout;
+}
+
+/** A logger that records what it is told, one line per call. */
+export function recordingLogger(): Logger & { readonly lines: string[] } {
+  const lines: string[] = [];
+  const record = (level: string) => (message: string, error?: unknown) => {
+    lines.push(`${level} ${message}${error instanceof Error ? `: ${error.message}` : ''}`);
+  };
+  return { lines, debug: record('debug'), warn: record('warn'), error: record('error') };
 }

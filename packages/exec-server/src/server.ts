@@ -45,7 +45,22 @@ export interface ExecServerOptions {
    * 1 MiB.
    */
   readonly highWaterMarkBytes?: number;
+  /**
+   * Requests handled at once per connection; further ones wait in order (`process/terminate`,
+   * `process/closeStdin` and `process/resize` always start at once). Default 128.
+   */
+  readonly maxConcurrentRequests?: number;
+  /** How long the client may accept nothing before it is disconnected. Default 5 minutes. */
+  readonly stallTimeoutMs?: number;
+  /**
+   * When the client's input ends but its output stays open (stdin closed), how long the
+   * requests already read may take to be answered before the connection closes. Default 60 s.
+   */
+  readonly endGraceMs?: number;
 }
+
+/** Requests that let stuck ones finish: never held back by the concurrency limit. */
+const CONTROL_METHODS = ['process/terminate', 'process/closeStdin', 'process/resize'] as const;
 
 /** One served connection. */
 export interface ServedExecConnection {
@@ -72,6 +87,13 @@ export function serveExecConnection(
     outgoing: execServerOutgoing,
     errorPolicy: execServerErrorPolicy,
     highWaterMarkBytes: options.highWaterMarkBytes,
+    // Output is flow-controlled per process (each waits while the queue is above the high-water
+    // mark), so the queue stays bounded by the process limit; a notification is never refused.
+    maxQueuedBytes: Number.POSITIVE_INFINITY,
+    maxConcurrentRequests: options.maxConcurrentRequests,
+    controlMethods: CONTROL_METHODS,
+    stallTimeoutMs: options.stallTimeoutMs,
+    endGraceMs: options.endGraceMs,
     logger,
   });
   const handler = new ExecServerHandler(

@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
@@ -55,6 +56,14 @@ describe('@codex/exec-server/client', () => {
       ).toBe(true);
       expect(loaded.filter((file) => /node-pty|pty\.node/.test(file))).toStrictEqual([]);
       expect(loaded.filter((file) => /\/(cli|bin)\.(c?js)$/.test(file))).toStrictEqual([]);
+      // Nor the CLI bundled into a shared chunk: no loaded file of this package holds its usage.
+      const ours = loaded
+        .map((file) => (file.startsWith('file://') ? fileURLToPath(file) : file))
+        .filter((file) => file.startsWith(dist));
+      expect(ours.length).toBeGreaterThan(0);
+      expect(
+        ours.filter((file) => readFileSync(file, 'utf8').includes('Usage: codex-exec-server')),
+      ).toStrictEqual([]);
     },
   );
 });

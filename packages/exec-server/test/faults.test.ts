@@ -1,5 +1,17 @@
+import { silentLogger } from '@codex/common';
+import { Connection, createLinkedPair } from '@codex/jsonrpc';
 import { afterEach, describe, expect, it } from 'vitest';
-import { exitOf, memoryOf, RawSession, startParams as start, startBin } from './helpers.js';
+import { serveExecConnection } from '../src/index.js';
+import {
+  exitOf,
+  memoryOf,
+  processesMatching,
+  quiet,
+  RawSession,
+  startParams as start,
+  startBin,
+  until,
+} from './helpers.js';
 
 const MiB = 1024 * 1024;
 const sessions: RawSession[] = [];
@@ -33,13 +45,16 @@ describe('protocol errors close the connection, as the seed routes them', () => 
   ])('%s', async (_name, message, problem) => {
     const { session, stderr } = open();
     await session.handshake();
-    await session.call(2, 'process/start', start('sleeper', ['sleep', '30']));
+    await session.call(2, 'process/start', start('sleeper', ['sleep', '31.7']));
+    await until(5_000, () => processesMatching('sleep 31.7').length === 1);
     session.send(message);
     session.send({ id: 3, method: 'process/read', params: { processId: 'sleeper' } });
     // The server closes the connection (and, on stdio, exits), terminating its processes.
     expect(await exitOf(session.child)).toBe(0);
+    await session.ended;
     expect(stderr()).toContain(`closing the connection after a protocol error: ${problem}`);
     expect(session.lines.some((line) => (line as { id?: number }).id === 3)).toBe(false);
+    expect(processesMatching('sleep 31.7')).toStrictEqual([]);
   });
 });
 
@@ -129,4 +144,27 @@ describe('a client that stops reading', () => {
     expect(paused.hwm).toBeLessThan(256 * MiB);
     expect(memoryOf(pid).hwm).toBeLessThan(256 * MiB);
   }, 90_000);
+});
+
+describe('the request concurrency limit', () => {
+  it('lets process/terminate through while every slot holds a long-polling read', async () => {
+    const [serverSide, clientSide] = createLinkedPair();
+    const served = serveExecConnection(serverSide, { maxConcurrentRequests: 2, ...quiet });
+    const client = new Connection(clientSide, { logger: silentLogger });
+    await client.listen();
+    await client.request('initialize', { clientName: 'limit-test' });
+    await client.notify('initialized', {});
+    await client.request('process/start', start('slow', ['sleep', '30']));
+    // Two long polls take both slots; a third read waits behind them.
+    const polls = [0, 1, 2].map(() =>
+      client.request('process/read', { processId: 'slow', afterSeq: 0, waitMs: 20_000 }),
+    );
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const terminated = client.request('process/terminate', { processId: 'slow' });
+    // The terminate starts at once; the process exits and every read is answered with it.
+    await expect(terminated).resolves.toBeDefined();
+    const reads = (await Promise.all(polls)) as Array<{ exited: boolean }>;
+    expect(reads.map((read) => read.exited)).toStrictEqual([true, true, true]);
+    await served.close();
+  }, 15_000);
 });

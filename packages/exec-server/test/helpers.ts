@@ -75,12 +75,15 @@ export function exitOf(child: ChildProcess, ms = 10_000): Promise<number | null>
 /** Raw line-level access to a stdio bin: send objects or text, receive parsed lines. */
 export class RawSession {
   readonly lines: unknown[] = [];
+  /** Resolves once the child's stdout ended and every line of it was parsed. */
+  readonly ended: Promise<void>;
   private readonly reader: Interface;
   private waiters: Array<() => void> = [];
 
   constructor(readonly child: ChildProcess) {
     if (!child.stdout) throw new Error('no stdout');
     this.reader = createInterface({ input: child.stdout });
+    this.ended = new Promise((resolve) => this.reader.once('close', resolve));
     this.reader.on('line', (line) => {
       this.lines.push(JSON.parse(line));
       for (const wake of this.waiters.splice(0)) wake();

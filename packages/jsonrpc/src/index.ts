@@ -16,6 +16,7 @@ export {
   FrameError,
   type FrameErrorCode,
   type FrameLimits,
+  resolveFrameLimits,
 } from './frame.js';
 export { createLinkedPair } from './memory.js';
 export {
@@ -24,4 +25,4 @@ export {
   standardErrorPolicy,
   type ViolationResponse,
 } from './policy.js';
-export type { CloseInfo, Transport } from './transport.js';
+export { type CloseInfo, type Inbound, Inbox, type Transport } from './transport.js';

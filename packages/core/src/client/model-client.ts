@@ -541,8 +541,9 @@ export class ModelClient {
         if (!failure.retryable) throw failure;
       } catch (error) {
         if (options.signal?.aborted) throw interrupted(error);
-        if (ModelError.isInstance(error)) throw error;
-        if (RefreshTokenError.isInstance(error)) throw error;
+        // Our own failures (a model error, a refresh or auth-storage failure such as a lock
+        // timeout) say what went wrong; only what fetch threw means the server was unreachable.
+        if (CodexError.isInstance(error)) throw error;
         failure = new ModelError(
           'connection_failed',
           `could not reach ${url}: ${describeFetchError(error)}`,

@@ -192,20 +192,19 @@ export function splitKeyPath(keyPath: string): string[] {
 /** Parses one `-c key.path=value` override. */
 export function parseCliOverride(text: string): [string[], unknown] {
   const equals = text.indexOf('=');
+  // Without a key the text may be a pasted value (a token): it is not repeated.
   if (equals <= 0)
     throw new ConfigError(
       'invalid_override',
-      `invalid -c override \`${text}\`: expected key=value`,
+      `invalid -c override: expected key=value, got ${equals === 0 ? 'no key before "="' : 'no "="'}`,
     );
   let path: string[];
   try {
     path = splitKeyPath(text.slice(0, equals));
   } catch (error) {
-    throw new ConfigError(
-      'invalid_override',
-      `invalid -c override \`${text}\`: ${(error as Error).message}`,
-      { cause: error },
-    );
+    throw new ConfigError('invalid_override', `invalid -c override: ${(error as Error).message}`, {
+      cause: error,
+    });
   }
   const raw = text.slice(equals + 1).trim();
   let value: unknown;
@@ -547,6 +546,14 @@ function invalidValues(
       keyPath: formatKeyPath(problem.path),
     };
   });
+  // In the order a reader meets them: by file (as first met), then by line.
+  const fileOrder = new Map<string | undefined, number>();
+  for (const item of located)
+    if (!fileOrder.has(item.file)) fileOrder.set(item.file, fileOrder.size);
+  located.sort(
+    (a, b) =>
+      (fileOrder.get(a.file) ?? 0) - (fileOrder.get(b.file) ?? 0) || (a.line ?? 0) - (b.line ?? 0),
+  );
   const first = located[0] as (typeof located)[number];
   return new ConfigError('invalid_value', located.map((item) => item.text).join('\n'), {
     file: first.file,

@@ -1,6 +1,7 @@
 import type { v2 } from '@codex/protocol';
 import { z } from 'zod';
 import { WIRE_APIS } from '../providers.js';
+import { quoteIfShort } from './toml.js';
 
 // The keys and value shapes here are those the released original (0.169) accepts, found by
 // probing it: every name in its binary's serde field lists was written to a config.toml with
@@ -61,7 +62,7 @@ const ApprovalPolicyTomlSchema = z.unknown().transform((value, context): Approva
       message:
         value === 'granular'
           ? '`granular` needs its settings: approval_policy = { granular = { sandbox_approval = …, rules = …, mcp_elicitations = … } }'
-          : `unknown policy ${JSON.stringify(value)}, ${expected}`,
+          : `unknown policy ${quoteIfShort(value) ?? '(a long string)'}, ${expected}`,
     });
     return z.NEVER;
   }

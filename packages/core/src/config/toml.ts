@@ -285,6 +285,31 @@ export const isPlainObject = (value: unknown): value is Record<string, unknown> 
   !(value instanceof Date) &&
   (Object.getPrototypeOf(value) === Object.prototype || Object.getPrototypeOf(value) === null);
 
+/** The longest string an error message repeats (and only where one of a few words was due). */
+const QUOTABLE_CHARS = 40;
+
+/** `text` quoted for an error message, when it is short and on one line; else undefined. */
+export function quoteIfShort(text: string): string | undefined {
+  return text.length <= QUOTABLE_CHARS && !/[\r\n]/.test(text) ? JSON.stringify(text) : undefined;
+}
+
+/**
+ * Names a value in an error message without repeating what may be a secret: numbers and
+ * booleans as they are, tables and arrays by kind, and a string as "a string", or quoted when
+ * `quote` (the value was to be one of a few words) and it is short and on one line.
+ */
+export function describeValue(value: unknown, quote = false): string {
+  if (value === undefined) return 'nothing';
+  if (Array.isArray(value)) return 'an array';
+  if (isPlainObject(value)) return 'a table';
+  if (typeof value === 'string') {
+    const quoted = quote ? quoteIfShort(value) : undefined;
+    return quoted ? `string ${quoted}` : 'a string';
+  }
+  if (value instanceof Date) return 'a date';
+  return `${typeof value} ${String(value)}`;
+}
+
 /**
  * One value as TOML text on a single line (tables become inline tables). Throws a TypeError
  * naming the problem for values TOML cannot hold (null inside arrays, functions, NaN keys…).

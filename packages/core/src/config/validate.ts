@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import { type ConfigToml, ConfigTomlSchema } from './schema.js';
-import { isPlainObject } from './toml.js';
+import { describeValue as describe, isPlainObject } from './toml.js';
 
 /** One invalid value: where it is and what is wrong, in words a user can act on. */
 export interface ValueProblem {
@@ -16,13 +16,6 @@ export interface LayerCheck {
   readonly problems: readonly ValueProblem[];
 }
 
-const describe = (value: unknown): string => {
-  if (value === undefined) return 'nothing';
-  if (Array.isArray(value)) return 'an array';
-  if (isPlainObject(value)) return 'a table';
-  return `${typeof value} ${JSON.stringify(value)}`;
-};
-
 const valueAt = (root: unknown, path: readonly PropertyKey[]): unknown => {
   let current: unknown = root;
   for (const key of path) {
@@ -36,7 +29,7 @@ function problemText(issue: z.core.$ZodIssue, input: unknown): string {
   const actual = valueAt(input, issue.path);
   switch (issue.code) {
     case 'invalid_value':
-      return `${describe(actual)} is not allowed; expected one of ${issue.values
+      return `${describe(actual, true)} is not allowed; expected one of ${issue.values
         .map((value) => JSON.stringify(value))
         .join(', ')}`;
     case 'invalid_type':

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
-import type { Logger } from '@codex/common';
+import { defaultLogger, type Logger } from '@codex/common';
 import { FileLockError, resolveSymlinks, withFileLock, writeFileAtomic } from '@codex/common/files';
 import { applyConfigEdits, type ConfigEdit, type MergeStrategy } from './edit.js';
 import { ConfigError } from './errors.js';
@@ -153,8 +153,7 @@ export async function batchWriteConfig(
         const problem = check.problems.find((item) =>
           parsed.some(
             (edit) =>
-              item.path.join('\0').startsWith(edit.keyPath.join('\0')) ||
-              edit.keyPath.join('\0').startsWith(item.path.join('\0')),
+              isPathPrefix(edit.keyPath, item.path) || isPathPrefix(item.path, edit.keyPath),
           ),
         );
         if (problem)
@@ -185,6 +184,11 @@ export async function batchWriteConfig(
   return withOverrideStatus(result, parsed, codexHome, options);
 }
 
+/** Whether `prefix` is `path` or one of its ancestors, segment by segment. */
+function isPathPrefix(prefix: readonly string[], path: readonly string[]): boolean {
+  return prefix.length <= path.length && prefix.every((segment, index) => segment === path[index]);
+}
+
 async function readExisting(path: string): Promise<string> {
   try {
     return await readFile(path, 'utf8');
@@ -201,13 +205,23 @@ async function withOverrideStatus(
   codexHome: string,
   options: ConfigWriteOptions,
 ): Promise<ConfigWriteResult> {
-  const loaded = await loadConfig({
-    codexHome,
-    cliOverrides: options.cliOverrides,
-    overrides: options.overrides,
-    systemConfigFile: options.systemConfigFile,
-    env: options.env,
-  });
+  let loaded: Awaited<ReturnType<typeof loadConfig>>;
+  try {
+    loaded = await loadConfig({
+      codexHome,
+      cliOverrides: options.cliOverrides,
+      overrides: options.overrides,
+      systemConfigFile: options.systemConfigFile,
+      env: options.env,
+    });
+  } catch (error) {
+    // The write landed; whether another layer overrides it is only advice.
+    (options.logger ?? defaultLogger).warn(
+      `wrote ${result.filePath}, but could not load the config to check for overrides`,
+      error,
+    );
+    return result;
+  }
   const fileLayer = loaded.layers.find(
     (layer) => layer.name.type === 'user' && (layer.name.profile ?? null) === null,
   );
