@@ -174,13 +174,17 @@ export function connectWebSocket(
       ...options.clientOptions,
       headers: options.headers,
     });
-    const timer = setTimeout(() => {
-      cleanup();
-      socket.terminate();
-      reject(
-        new ConnectionError('timeout', `websocket ${url} did not open within ${timeoutMs} ms`),
-      );
-    }, timeoutMs);
+    const timer = setTimeout(
+      () => {
+        cleanup();
+        socket.terminate();
+        reject(
+          new ConnectionError('timeout', `websocket ${url} did not open within ${timeoutMs} ms`),
+        );
+      },
+      // Node fires longer timers at once: beyond its range, the wait is the longest it allows.
+      Math.min(timeoutMs, 2 ** 31 - 1),
+    );
     const onOpen = () => {
       cleanup();
       resolve(new WebSocketTransport(socket, limits));

@@ -48,7 +48,9 @@ async function rawPeer(options: ConstructorParameters<typeof Connection>[1] = {}
     partial = lines.pop() ?? '';
     replies.push(...lines);
   });
-  return { server, client, replies };
+  /** Resolves once the client read everything the server's socket sent and its end. */
+  const clientEnded = new Promise<void>((resolve) => client.once('end', resolve));
+  return { server, client, replies, serverSocket: socket, clientEnded };
 }
 
 const cleanups: Array<() => void> = [];
@@ -288,7 +290,7 @@ describe('protocol violations', () => {
       ['{"id":7,"error":{"code":1,"message":"x"}}', 'unexpected error for request id 7'],
     ] as const) {
       const logger = recordingLogger();
-      const { server, client, replies } = await rawPeer({
+      const { server, client, replies, serverSocket, clientEnded } = await rawPeer({
         logger,
         errorPolicy: {
           ...standardErrorPolicy,
@@ -303,6 +305,9 @@ describe('protocol violations', () => {
       client.write(`${line}\n{"id":2,"method":"echo","params":{"n":2}}\n`);
       const info = await server.closed;
       expect(info.reason).toContain(`protocol error: ${problem}`);
+      // Whatever the server wrote before closing has reached the client once its end has.
+      serverSocket.end();
+      await clientEnded;
       expect(replies).toHaveLength(1);
       expect(
         logger.lines.some((l) =>
