@@ -72,6 +72,22 @@ async function storeChatgptLogin(
   return { accessToken, refreshToken };
 }
 
+/** A client of the OpenAI provider at `baseUrl` (no retries), with `auth` for credentials. */
+const chatgptClient = (baseUrl: string, auth: AuthManager) =>
+  new ModelClient({
+    provider: {
+      name: 'OpenAI',
+      baseUrl,
+      wireApi: 'responses',
+      requiresOpenaiAuth: true,
+      supportsWebsockets: false,
+      requestMaxRetries: 0,
+      streamMaxRetries: 0,
+    },
+    auth,
+    logger: quiet,
+  });
+
 const storedAccessToken = async () => (await loadAuthDotJson(home, 'file'))?.tokens?.accessToken;
 
 describe('AuthManager: resolution', () => {
@@ -160,19 +176,7 @@ describe('AuthManager: refresh', () => {
         scripted.error(401, { message: 'token revoked upstream' }),
         scripted.text('hello'),
       );
-      const client = new ModelClient({
-        provider: {
-          name: 'OpenAI',
-          baseUrl: model.url,
-          wireApi: 'responses',
-          requiresOpenaiAuth: true,
-          supportsWebsockets: false,
-          requestMaxRetries: 0,
-          streamMaxRetries: 0,
-        },
-        auth: manager(),
-        logger: quiet,
-      });
+      const client = chatgptClient(model.url, manager());
       const events = [];
       for await (const event of client.stream({ input: [] }, { model: 'm' }))
         events.push(event.type);
@@ -198,19 +202,7 @@ describe('AuthManager: refresh', () => {
     try {
       await new Promise((resolve) => holder.stdout?.once('data', resolve));
       model.enqueue(scripted.error(401, { message: 'token revoked upstream' }));
-      const client = new ModelClient({
-        provider: {
-          name: 'OpenAI',
-          baseUrl: model.url,
-          wireApi: 'responses',
-          requiresOpenaiAuth: true,
-          supportsWebsockets: false,
-          requestMaxRetries: 0,
-          streamMaxRetries: 0,
-        },
-        auth: manager({ refreshTimeoutMs: 150 }),
-        logger: quiet,
-      });
+      const client = chatgptClient(model.url, manager({ refreshTimeoutMs: 150 }));
       const error = await (async () => {
         for await (const _ of client.stream({ input: [] }, { model: 'm' })) {
           // no events expected

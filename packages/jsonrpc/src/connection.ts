@@ -760,17 +760,7 @@ export class Connection<
   private handleEnd(info: CloseInfo): void {
     if (this.closeInfo || this.inputEnded) return;
     this.inputEnded = true;
-    const reason = info.reason ? `: ${info.reason}` : '';
-    for (const [id, entry] of this.pending) {
-      entry.cleanup();
-      entry.reject(
-        new ConnectionError(
-          'closed',
-          `the peer stopped sending before ${entry.method} (id ${String(id)}) was answered${reason}`,
-        ),
-      );
-    }
-    this.pending.clear();
+    this.rejectPending('the peer stopped sending', info);
     const answered = new Promise<void>((resolve) => {
       if (this.inflight.size === 0 && this.waitingCount === 0) resolve();
       else this.idleWaiters.push(resolve);
@@ -940,20 +930,25 @@ export class Connection<
     this.throttle.error('transport', 'transport error', error);
   }
 
-  private handleClose(info: CloseInfo): void {
-    if (this.closeInfo) return;
-    this.closeInfo = info;
+  /** Fails every request of ours still waiting for an answer: `what` happened first. */
+  private rejectPending(what: string, info: CloseInfo): void {
     const reason = info.reason ? `: ${info.reason}` : '';
     for (const [id, entry] of this.pending) {
       entry.cleanup();
       entry.reject(
         new ConnectionError(
           'closed',
-          `connection closed before ${entry.method} (id ${String(id)}) was answered${reason}`,
+          `${what} before ${entry.method} (id ${String(id)}) was answered${reason}`,
         ),
       );
     }
     this.pending.clear();
+  }
+
+  private handleClose(info: CloseInfo): void {
+    if (this.closeInfo) return;
+    this.closeInfo = info;
+    this.rejectPending('connection closed', info);
     this.abortWrite?.(
       new ConnectionError('closed', 'connection closed before the message was sent'),
     );
