@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 // Lock fault benchmark: auth.json read-modify-writes from 20 processes; the same while one of
 // them is replaced every 50 ms, either by an orderly exit (SIGTERM: it finishes its write) or by
-// SIGKILL (anywhere, lock held or not); and how long a killed lock holder stalls the next writer.
+// SIGKILL (anywhere, lock held or not); the same 20 writers while, every 50 ms, a light native
+// process (util-linux flock) takes the lock, holds it about as long as a write takes, and is
+// SIGKILLed holding it; and how long a killed lock holder stalls the next writer.
 //   pnpm --filter @codex/auth bench
 // Writes bench/results/auth-locks.json (repository root). Uses the built package (dist/).
 import { spawn } from 'node:child_process';
@@ -71,6 +73,57 @@ async function throughput(replace) {
   return { writesPerSecond: Math.round(acknowledged / SECONDS), acknowledged, kills, lost };
 }
 
+/**
+ * WRITERS writers run for SECONDS, never killed; every KILL_EVERY_MS a `flock` process (which
+ * starts in about a millisecond, unlike Node) queues for auth.json.lock like any writer, holds
+ * it for 0-2 ms more (about one write) after saying so, and is SIGKILLed holding it: harsher
+ * than killing a random writer, which holds the lock one time in twenty. Isolates what killed
+ * holders cost the others.
+ */
+async function killedHolders() {
+  const home = mkdtempSync(join(tmpdir(), 'codex-lock-holders-'));
+  const acks = new Map();
+  const writers = [];
+  for (let i = 0; i < WRITERS; i++) writers.push(startWriter(home, `w${i}`, acks));
+  await sleep(1_000);
+  const before = [...acks.values()].reduce((a, b) => a + b, 0);
+  const deadline = Date.now() + SECONDS * 1000;
+  let kills = 0;
+  let killedHolding = 0;
+  while (Date.now() < deadline) {
+    const holder = spawn(
+      'flock',
+      ['-x', join(home, 'auth.json.lock'), '-c', 'echo held; exec sleep 60'],
+      { stdio: ['ignore', 'pipe', 'ignore'], detached: true },
+    );
+    const held = new Promise((resolve) => holder.stdout.once('data', () => resolve(true)));
+    const gotIt = await Promise.race([held, sleep(KILL_EVERY_MS).then(() => false)]);
+    if (gotIt) {
+      await sleep(Math.random() * 2);
+      killedHolding += 1;
+    }
+    // The whole group: flock, its shell and sleep all hold the lock's descriptor.
+    process.kill(-holder.pid, 'SIGKILL');
+    kills += 1;
+    await sleep(gotIt ? KILL_EVERY_MS : 0);
+  }
+  const acknowledged = [...acks.values()].reduce((a, b) => a + b, 0) - before;
+  for (const child of writers) child.kill('SIGKILL');
+  await sleep(300);
+  const stored = JSON.parse(readFileSync(join(home, 'auth.json'), 'utf8'));
+  let lost = 0;
+  for (const [tag, count] of acks)
+    if ((stored[tag] ?? 0) < count) lost += count - (stored[tag] ?? 0);
+  rmSync(home, { recursive: true, force: true });
+  return {
+    writesPerSecond: Math.round(acknowledged / SECONDS),
+    acknowledged,
+    kills,
+    killedHoldingTheLock: killedHolding,
+    lost,
+  };
+}
+
 /** How long after its holder is SIGKILLed the next writer gets the lock. */
 async function stallAfterKill(rounds = 20) {
   const stalls = [];
@@ -115,6 +168,7 @@ async function futureDatedLockDirectory() {
 const noKills = await throughput(null);
 const orderly = await throughput('SIGTERM');
 const withKills = await throughput('SIGKILL');
+const holders = await killedHolders();
 const stall = await stallAfterKill();
 const future = await futureDatedLockDirectory();
 const result = {
@@ -132,7 +186,11 @@ const result = {
   killedRunShareOfOrderlyReplacementThroughput: Number(
     (withKills.acknowledged / orderly.acknowledged).toFixed(2),
   ),
-  note: 'Starting a writer costs ~0.13 s of CPU (Node plus this package), so replacing one every 50 ms needs more than the 2 cores: any run that does is bound by process start-up, with or without kills. The orderly run (SIGTERM, the writer finishes its write) has the same start-up cost; the killed run against it isolates what SIGKILL costs.',
+  killedHolders: { ...holders, killEveryMs: KILL_EVERY_MS },
+  killedHoldersShareOfNoKillThroughput: Number(
+    (holders.acknowledged / noKills.acknowledged).toFixed(2),
+  ),
+  note: 'Starting a writer costs ~0.13 s of CPU (Node plus this package), so replacing one every 50 ms needs more than the 2 cores: any run that does is bound by process start-up, with or without kills. The orderly run (SIGTERM, the writer finishes its write) has the same start-up cost; the killed run against it isolates what SIGKILL costs. killedHolders keeps the 20 Node writers and kills a light native holder instead, which isolates what killed holders cost the writers.',
   stallAfterHolderKilled: stall,
   futureDatedLockDirectory: future,
 };
