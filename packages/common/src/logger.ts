@@ -181,9 +181,9 @@ export class LogThrottle {
     const { level, message, details } = state.last;
     // The line opens a new interval, so a flood that goes on still gets one line per interval.
     this.states.set(key, { windowStart: this.now(), suppressed: 0 });
-    this.logger[level](
-      `${message} (the last of ${state.suppressed} like it that were not logged)`,
-      details,
-    );
+    // This one is logged now: the others held back are counted.
+    const others = state.suppressed - 1;
+    const suffix = others > 0 ? ` (${others} more like it before this one were not logged)` : '';
+    this.logger[level](`${message}${suffix}`, details);
   }
 }

@@ -1,7 +1,7 @@
 import { defaultLogger, type Logger } from '@codex/common';
 import { Connection, type ErrorPolicy, type Transport } from '@codex/jsonrpc';
 import { describeIssues, exec, invalidParams, invalidRequest, parseError } from '@codex/protocol';
-import type { ExecServerConfig } from './config.js';
+import { DEFAULT_EXEC_SERVER_CONFIG, type ExecServerConfig } from './config.js';
 import { ExecServerHandler } from './handler.js';
 
 /** What an exec-server connection accepts. */
@@ -46,8 +46,10 @@ export interface ExecServerOptions {
    */
   readonly highWaterMarkBytes?: number;
   /**
-   * Requests handled at once per connection; further ones wait in order (`process/terminate`,
-   * `process/closeStdin` and `process/resize` always start at once). Default 128.
+   * Requests handled at once per connection; further ones wait in order (1,024 at most, then
+   * they are refused as overloaded). `process/terminate` and `process/read` have limits of
+   * their own (as many as the processes a connection may run), so that neither a stuck write
+   * nor long polls hold them up. Default 128.
    */
   readonly maxConcurrentRequests?: number;
   /** How long the client may accept nothing before it is disconnected. Default 5 minutes. */
@@ -59,8 +61,17 @@ export interface ExecServerOptions {
   readonly endGraceMs?: number;
 }
 
-/** Requests that let stuck ones finish: never held back by the concurrency limit. */
-const CONTROL_METHODS = ['process/terminate', 'process/closeStdin', 'process/resize'] as const;
+/**
+ * Requests that run apart from the shared limit, each with its own: a terminate lets stuck
+ * requests (a write to a full stdin) finish, and long-polling reads, one per process, would
+ * otherwise hold the shared slots for up to `maxReadWaitMs`. Writes, `process/closeStdin` and
+ * `process/resize` share one line, so that they reach a process in the order they were sent.
+ */
+function execServerMethodLimits(config: Partial<ExecServerConfig> = {}): Record<string, number> {
+  const processes =
+    config.maxProcessesPerConnection ?? DEFAULT_EXEC_SERVER_CONFIG.maxProcessesPerConnection;
+  return { 'process/terminate': processes, 'process/read': processes };
+}
 
 /** One served connection. */
 export interface ServedExecConnection {
@@ -91,7 +102,7 @@ export function serveExecConnection(
     // mark), so the queue stays bounded by the process limit; a notification is never refused.
     maxQueuedBytes: Number.POSITIVE_INFINITY,
     maxConcurrentRequests: options.maxConcurrentRequests,
-    controlMethods: CONTROL_METHODS,
+    methodLimits: execServerMethodLimits(options.config),
     stallTimeoutMs: options.stallTimeoutMs,
     endGraceMs: options.endGraceMs,
     logger,

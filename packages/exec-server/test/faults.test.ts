@@ -147,24 +147,90 @@ describe('a client that stops reading', () => {
 });
 
 describe('the request concurrency limit', () => {
-  it('lets process/terminate through while every slot holds a long-polling read', async () => {
+  /** A served connection over an in-memory pair, with a raw client. */
+  async function served(options: Parameters<typeof serveExecConnection>[1] = {}) {
     const [serverSide, clientSide] = createLinkedPair();
-    const served = serveExecConnection(serverSide, { maxConcurrentRequests: 2, ...quiet });
-    const client = new Connection(clientSide, { logger: silentLogger });
+    const server = serveExecConnection(serverSide, { ...quiet, ...options });
+    const client = new Connection(clientSide, { logger: silentLogger, requestTimeoutMs: 30_000 });
     await client.listen();
     await client.request('initialize', { clientName: 'limit-test' });
     await client.notify('initialized', {});
-    await client.request('process/start', start('slow', ['sleep', '30']));
-    // Two long polls take both slots; a third read waits behind them.
-    const polls = [0, 1, 2].map(() =>
-      client.request('process/read', { processId: 'slow', afterSeq: 0, waitMs: 20_000 }),
+    return { server, client };
+  }
+  const settledOf = (promise: Promise<unknown>) =>
+    promise.then(
+      () => 'ok',
+      (error: unknown) => (error instanceof Error ? error.message : String(error)),
+    );
+
+  it.each([
+    [300, 4096],
+    [160, 48 * 1024],
+  ])(
+    'answers process/terminate while every slot holds a write stuck on a full stdin (%i writes of %i bytes)',
+    async (count, size) => {
+      const { server, client } = await served();
+      await client.request('process/start', start('stuck', ['sleep', '600'], { openStdin: true }));
+      // Nothing reads the pipe: after ~64 KiB every write waits, and past 128 of them the rest
+      // wait for a slot (more than 1 MiB of them in the second case).
+      const chunk = Buffer.alloc(size, 'a').toString('base64');
+      const writes = Array.from({ length: count }, () =>
+        settledOf(client.request('process/write', { processId: 'stuck', chunk })),
+      );
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      await expect(
+        client.request('process/terminate', { processId: 'stuck' }),
+      ).resolves.toBeDefined();
+      // Every write is answered once the process is gone.
+      expect(await Promise.all(writes)).toHaveLength(count);
+      await server.close();
+    },
+    20_000,
+  );
+
+  it('delivers every write before a process/closeStdin sent after them', async () => {
+    const { server, client } = await served();
+    await client.request(
+      'process/start',
+      start('slow', ['sh', '-c', 'sleep 1; wc -c'], { openStdin: true }),
+    );
+    const chunk = Buffer.alloc(4096, 'a').toString('base64');
+    const writes = Array.from({ length: 300 }, () =>
+      client.request('process/write', { processId: 'slow', chunk }),
+    );
+    const closed = client.request('process/closeStdin', { processId: 'slow' });
+    await Promise.all([...writes, closed]);
+    const read = (await client.request('process/read', {
+      processId: 'slow',
+      afterSeq: 0,
+      waitMs: 10_000,
+    })) as { chunks: Array<{ chunk: string }> };
+    const text = read.chunks.map((c) => Buffer.from(c.chunk, 'base64').toString()).join('');
+    expect(text.trim()).toBe(String(300 * 4096));
+    await server.close();
+  }, 20_000);
+
+  it('does not hold writes behind long-polling reads, one per process', async () => {
+    const { server, client } = await served({ maxConcurrentRequests: 4 });
+    const ids = Array.from({ length: 8 }, (_, n) => `p${n}`);
+    for (const id of ids)
+      await client.request('process/start', start(id, ['cat'], { openStdin: true }));
+    let pollsDone = 0;
+    const polls = ids.map((processId) =>
+      client.request('process/read', { processId, afterSeq: 0, waitMs: 20_000 }).finally(() => {
+        pollsDone += 1;
+      }),
     );
     await new Promise((resolve) => setTimeout(resolve, 100));
-    const terminated = client.request('process/terminate', { processId: 'slow' });
-    // The terminate starts at once; the process exits and every read is answered with it.
-    await expect(terminated).resolves.toBeDefined();
-    const reads = (await Promise.all(polls)) as Array<{ exited: boolean }>;
-    expect(reads.map((read) => read.exited)).toStrictEqual([true, true, true]);
-    await served.close();
-  }, 15_000);
+    // Eight polls, four shared slots: the write is answered while every poll still waits
+    // (cat echoes it to p7 only after the write, ending that one poll).
+    await client.request('process/write', {
+      processId: 'p7',
+      chunk: Buffer.from('hi\n').toString('base64'),
+    });
+    expect(pollsDone).toBe(0);
+    for (const processId of ids) await client.request('process/terminate', { processId });
+    await Promise.all(polls);
+    await server.close();
+  }, 20_000);
 });

@@ -13,6 +13,7 @@ import {
   type NotificationTable,
   type RequestId,
   type RequestTable,
+  serverOverloaded,
   type TableParams,
   type TableResult,
 } from '@codex/protocol';
@@ -77,16 +78,26 @@ export interface ConnectionOptions<In extends ProtocolSide, Out extends Protocol
    */
   readonly maxQueuedBytes?: number;
   /**
-   * Request handlers running at once. Further requests wait, in order, and input keeps being
-   * read (so that responses and notifications the running handlers need still arrive) until
-   * the waiting requests pass the high-water mark. Default 128.
+   * Request handlers running at once. Further requests wait, in order; responses and
+   * notifications are never held behind them (a running handler may be waiting for one).
+   * Default 128.
    */
   readonly maxConcurrentRequests?: number;
   /**
-   * Methods whose requests start at once even at `maxConcurrentRequests`: cheap requests that
-   * let stuck ones finish, such as a terminate or a cancel.
+   * Methods with a limit of their own instead of `maxConcurrentRequests`: at most that many
+   * of each run at once, apart from the rest, so that they neither wait behind other requests
+   * nor hold them up. For requests that let stuck ones finish (a terminate, a cancel) and for
+   * long polls.
    */
-  readonly controlMethods?: readonly string[];
+  readonly methodLimits?: Readonly<Record<string, number>>;
+  /**
+   * Requests that may wait for a handler at once, and their total size in bytes. A request
+   * beyond either is answered at once with the policy's `overloaded` error (-32001 "Server
+   * overloaded; retry later." by default), so that input keeps being read. Defaults 1,024 and
+   * 4 MiB.
+   */
+  readonly maxWaitingRequests?: number;
+  readonly maxWaitingBytes?: number;
   /**
    * How long one queued message may wait for the peer to accept it before the connection is
    * closed as stalled. Default 5 minutes; `Infinity` waits forever.
@@ -126,6 +137,44 @@ interface WaitingRequest {
   readonly bytes: number;
 }
 
+/** Requests sharing one concurrency limit: at most `limit` run; the rest wait, in order. */
+class Lane {
+  running = 0;
+  private readonly waiting: WaitingRequest[] = [];
+  private head = 0;
+  /** Set while the lane starts waiting requests (a handler that throws at once re-enters). */
+  starting = false;
+
+  constructor(readonly limit: number) {}
+
+  /** Whether a new request may start now, without overtaking one that waits. */
+  get open(): boolean {
+    return this.running < this.limit && this.head === this.waiting.length;
+  }
+
+  push(request: WaitingRequest): void {
+    this.waiting.push(request);
+  }
+
+  /** The next waiting request, when a slot is free. */
+  next(): WaitingRequest | undefined {
+    if (this.running >= this.limit || this.head === this.waiting.length) return undefined;
+    const item = this.waiting[this.head] as WaitingRequest;
+    this.waiting[this.head++] = undefined as unknown as WaitingRequest;
+    if (this.head === this.waiting.length) this.clear();
+    else if (this.head > COMPACT_AFTER && this.head * 2 > this.waiting.length) {
+      this.waiting.splice(0, this.head);
+      this.head = 0;
+    }
+    return item;
+  }
+
+  clear(): void {
+    this.waiting.length = 0;
+    this.head = 0;
+  }
+}
+
 interface QueuedFrame {
   readonly frame: string;
   /** A reply to the peer's request: counted toward input backpressure. */
@@ -142,8 +191,8 @@ const DEFAULT_STALL_TIMEOUT_MS = 5 * 60_000;
 const DEFAULT_END_GRACE_MS = 60_000;
 /** Node fires timers of 2^31 ms or more at once: longer waits are treated as unbounded. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
-/** Requests waiting for a handler slot beyond which input pauses (besides their bytes). */
-const MAX_WAITING_REQUESTS = 1024;
+const DEFAULT_MAX_WAITING_REQUESTS = 1024;
+const DEFAULT_MAX_WAITING_BYTES = 4 * 1024 * 1024;
 /** Above this many spent slots (and half the array), the outbound queue is compacted. */
 const COMPACT_AFTER = 1024;
 
@@ -183,9 +232,11 @@ function validate(
  *
  * Memory stays bounded in bytes end to end: the outbound queue is measured in characters;
  * above its high-water mark notification senders wait for their writes, and while replies
- * pile up (the peer sends requests but does not read) or too many handlers run, the transport
- * stops reading input, so the peer's next requests wait in its own buffers. No reply is ever
- * dropped. A peer that accepts nothing for `stallTimeoutMs` is disconnected.
+ * pile up (the peer sends requests but does not read) the transport stops reading input, so
+ * the peer's next requests wait in its own buffers. Requests beyond the handler limits wait in
+ * order, up to a bound past which they are refused as overloaded; responses and notifications
+ * are never held behind them. No reply is ever dropped. A peer that accepts nothing for
+ * `stallTimeoutMs` is disconnected.
  */
 export class Connection<
   In extends ProtocolSide = UntypedSide,
@@ -201,9 +252,13 @@ export class Connection<
   private readonly maxConcurrentRequests: number;
   private readonly stallTimeoutMs: number;
   private readonly endGraceMs: number;
-  private readonly controlMethods: ReadonlySet<string>;
-  private readonly waiting: WaitingRequest[] = [];
-  private waitingHead = 0;
+  private readonly maxWaitingRequests: number;
+  private readonly maxWaitingBytes: number;
+  /** The lane of every method without a limit of its own. */
+  private readonly sharedLane: Lane;
+  private readonly methodLanes = new Map<string, Lane>();
+  /** Requests waiting for a slot, in every lane, and their bytes. */
+  private waitingCount = 0;
   private waitingBytes = 0;
   /** The peer's input ended; we answer what was asked, then close. */
   private inputEnded = false;
@@ -262,7 +317,19 @@ export class Connection<
       DEFAULT_STALL_TIMEOUT_MS,
     );
     this.endGraceMs = setting('endGraceMs', options.endGraceMs, DEFAULT_END_GRACE_MS);
-    this.controlMethods = new Set(options.controlMethods ?? []);
+    this.maxWaitingRequests = setting(
+      'maxWaitingRequests',
+      options.maxWaitingRequests,
+      DEFAULT_MAX_WAITING_REQUESTS,
+    );
+    this.maxWaitingBytes = setting(
+      'maxWaitingBytes',
+      options.maxWaitingBytes,
+      DEFAULT_MAX_WAITING_BYTES,
+    );
+    this.sharedLane = new Lane(this.maxConcurrentRequests);
+    for (const [method, limit] of Object.entries(options.methodLimits ?? {}))
+      this.methodLanes.set(method, new Lane(setting(`methodLimits[${method}]`, limit, 1)));
     this.closed = new Promise((resolve) => {
       this.resolveClosed = resolve;
     });
@@ -617,19 +684,16 @@ export class Connection<
   }
 
   /**
-   * Input backpressure: stop reading while our unsent replies and the requests waiting for a
-   * handler exceed the high-water mark (until they are below half of it), while too many
-   * requests wait, and, after a burst of requests, until the event loop turns and
-   * their replies are counted.
+   * Input backpressure: stop reading while our unsent replies exceed the high-water mark
+   * (until they are below half of it), which the peer ends by reading, and, after a burst of
+   * requests, until the event loop turns and their replies are counted. Requests waiting for a
+   * handler never stop input: past their bounds, new ones are refused instead.
    */
   private updateInputFlow(): void {
     if (this.closeInfo || this.refusingInput || this.inputEnded) return;
-    const owed = this.replyChars + this.waitingBytes;
-    if (owed > this.highWaterMarkBytes) this.backlogged = true;
-    else if (owed <= this.highWaterMarkBytes / 2) this.backlogged = false;
-    const crowded = this.waitingCount >= MAX_WAITING_REQUESTS;
-    const turnSpent = this.requestsThisTurn >= REQUESTS_PER_TURN;
-    const pause = this.backlogged || crowded || turnSpent;
+    if (this.replyChars > this.highWaterMarkBytes) this.backlogged = true;
+    else if (this.replyChars <= this.highWaterMarkBytes / 2) this.backlogged = false;
+    const pause = this.backlogged || this.requestsThisTurn >= REQUESTS_PER_TURN;
     if (pause === this.inputPaused) return;
     this.inputPaused = pause;
     if (pause) this.transport.pause();
@@ -647,8 +711,13 @@ export class Connection<
     });
   }
 
-  private receive(value: unknown, bytes: number): void {
+  private receive(value: unknown, bytes: number | undefined): void {
     if (this.refusingInput || this.closeInfo || this.inputEnded) return;
+    // A transport written before frames had sizes may not pass one: measure it here.
+    const size =
+      typeof bytes === 'number' && Number.isFinite(bytes) && bytes >= 0
+        ? bytes
+        : (safeLength(value) ?? 0);
     const classified = classifyMessage(value);
     if ('problem' in classified) {
       this.throttle.warn('invalid-message', `invalid JSON-RPC message: ${classified.problem}`);
@@ -658,7 +727,7 @@ export class Connection<
     }
     switch (classified.kind) {
       case 'request':
-        this.handleRequest(classified.message, bytes);
+        this.handleRequest(classified.message, size);
         return;
       case 'notification':
         this.handleNotification(classified.message);
@@ -690,20 +759,28 @@ export class Connection<
       return;
     }
     this.countRequest();
-    if (this.inflight.size >= this.maxConcurrentRequests && !this.controlMethods.has(method)) {
-      this.waiting.push({ request, params: checked.params, handler, bytes });
-      this.waitingBytes += bytes;
+    const lane = this.methodLanes.get(method) ?? this.sharedLane;
+    if (lane.open) {
+      void this.runRequest(lane, request, checked.params, handler);
+    } else if (
+      this.waitingCount >= this.maxWaitingRequests ||
+      this.waitingBytes + bytes > this.maxWaitingBytes
+    ) {
+      this.throttle.warn(
+        'overloaded',
+        `refused ${method}: ${this.waitingCount} requests (${this.waitingBytes} bytes) already wait for a handler`,
+      );
+      this.replyError(id, this.policy.overloaded?.(method) ?? serverOverloaded());
     } else {
-      void this.runRequest(request, checked.params, handler);
+      lane.push({ request, params: checked.params, handler, bytes });
+      this.waitingCount += 1;
+      this.waitingBytes += bytes;
     }
     this.updateInputFlow();
   }
 
-  private get waitingCount(): number {
-    return this.waiting.length - this.waitingHead;
-  }
-
   private async runRequest(
+    lane: Lane,
     request: JsonRpcRequest,
     params: unknown,
     handler: RequestHandler<unknown, unknown>,
@@ -711,6 +788,7 @@ export class Connection<
     const { id, method } = request;
     const controller = new AbortController();
     this.inflight.add(controller);
+    lane.running += 1;
     try {
       const result = await handler(params, { id, method, signal: controller.signal });
       this.replyResult(id, method, result === undefined ? null : result);
@@ -724,31 +802,28 @@ export class Connection<
       }
     } finally {
       this.inflight.delete(controller);
-      this.startWaiting();
+      lane.running -= 1;
+      this.startWaiting(lane);
       this.updateInputFlow();
       if (this.inflight.size === 0 && this.waitingCount === 0)
         for (const resolve of this.idleWaiters.splice(0)) resolve();
     }
   }
 
-  /** Starts waiting requests, in order, while handler slots are free. */
-  private startWaiting(): void {
-    while (
-      !this.closeInfo &&
-      this.inflight.size < this.maxConcurrentRequests &&
-      this.waitingHead < this.waiting.length
-    ) {
-      const next = this.waiting[this.waitingHead] as WaitingRequest;
-      this.waiting[this.waitingHead++] = undefined as unknown as WaitingRequest;
-      this.waitingBytes -= next.bytes;
-      void this.runRequest(next.request, next.params, next.handler);
-    }
-    if (this.waitingHead === this.waiting.length) {
-      this.waiting.length = 0;
-      this.waitingHead = 0;
-    } else if (this.waitingHead > COMPACT_AFTER && this.waitingHead * 2 > this.waiting.length) {
-      this.waiting.splice(0, this.waitingHead);
-      this.waitingHead = 0;
+  /** Starts a lane's waiting requests, in order, while it has free slots. */
+  private startWaiting(lane: Lane): void {
+    // A handler that fails at once finishes inside runRequest's first step and lands here
+    // again: the loop below carries on for it, without growing the stack.
+    if (lane.starting) return;
+    lane.starting = true;
+    try {
+      for (let next = lane.next(); next && !this.closeInfo; next = lane.next()) {
+        this.waitingCount -= 1;
+        this.waitingBytes -= next.bytes;
+        void this.runRequest(lane, next.request, next.params, next.handler);
+      }
+    } finally {
+      lane.starting = false;
     }
   }
 
@@ -960,8 +1035,9 @@ export class Connection<
     }
     for (const controller of this.inflight) controller.abort();
     this.inflight.clear();
-    this.waiting.length = 0;
-    this.waitingHead = 0;
+    this.sharedLane.clear();
+    for (const lane of this.methodLanes.values()) lane.clear();
+    this.waitingCount = 0;
     this.waitingBytes = 0;
     for (const resolve of this.idleWaiters.splice(0)) resolve();
     if (this.turnTimer) clearImmediate(this.turnTimer);
@@ -974,6 +1050,15 @@ export class Connection<
     }
     this.closeListeners.clear();
     this.resolveClosed(info);
+  }
+}
+
+/** The length of `value` as JSON text, or undefined when JSON cannot hold it. */
+function safeLength(value: unknown): number | undefined {
+  try {
+    return JSON.stringify(value)?.length;
+  } catch {
+    return undefined;
   }
 }
 

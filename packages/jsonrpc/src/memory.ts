@@ -42,8 +42,8 @@ class MemoryTransport implements Transport {
         const decoded = decodeFrame(frame);
         const item: Inbound =
           'value' in decoded
-            ? { value: decoded.value, bytes: frame.length, delivered: resolve }
-            : { error: decoded.error, delivered: resolve };
+            ? { value: decoded.value, bytes: frame.length, settled: resolve }
+            : { error: decoded.error, settled: resolve };
         if (!peer?.deliver(item)) resolve();
       });
     });
@@ -69,6 +69,7 @@ class MemoryTransport implements Transport {
     if (this.closed) return;
     this.closed = true;
     const peer = this.peer;
+    for (const item of this.early.splice(0)) item.settled?.();
     this.inbox.abort(info);
     // The peer learns after messages already in flight have been delivered.
     queueMicrotask(() => peer?.remoteClosed(info));

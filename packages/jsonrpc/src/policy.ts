@@ -37,6 +37,11 @@ export interface ErrorPolicy {
   unknownMethod(method: string): JsonRpcError;
   /** A request whose params failed the method's schema. */
   invalidParams(method: string, error: z.ZodError): JsonRpcError;
+  /**
+   * A request refused because too many wait for a handler. Default: -32001 "Server
+   * overloaded; retry later.", as the original app-server answers.
+   */
+  overloaded?(method: string): JsonRpcError;
 }
 
 /** JSON-RPC 2.0 as written: -32700, -32600, -32601, -32602, each naming what is wrong. */

@@ -35,10 +35,14 @@ export interface Transport {
   onclose?: (info: CloseInfo) => void;
 }
 
-/** What a transport read: a decoded value and its frame's size, or why a frame failed. */
+/**
+ * What a transport read: a decoded value and its frame's size, or why a frame failed.
+ * `settled` is called once the item was delivered, or dropped because the inbox was aborted or
+ * had finished (a sender waiting on it can go on).
+ */
 export type Inbound =
-  | { readonly value: unknown; readonly bytes: number; readonly delivered?: () => void }
-  | { readonly error: FrameError; readonly delivered?: () => void };
+  | { readonly value: unknown; readonly bytes: number; readonly settled?: () => void }
+  | { readonly error: FrameError; readonly settled?: () => void };
 
 /** Above this many spent slots (and half the array), the held list is compacted. */
 const COMPACT_AFTER = 1024;
@@ -72,7 +76,10 @@ export class Inbox {
   }
 
   push(item: Inbound): void {
-    if (this.finished) return;
+    if (this.finished) {
+      item.settled?.();
+      return;
+    }
     if (this.paused || this.head < this.held.length) this.held.push(item);
     else this.hand(item);
   }
@@ -107,14 +114,19 @@ export class Inbox {
 
   /** Ends at once, dropping what is held (the transport was closed locally). */
   abort(info: CloseInfo): void {
+    const dropped = this.held.slice(this.head);
     this.held = [];
     this.head = 0;
     this.finish(info);
+    for (const item of dropped) item.settled?.();
   }
 
   private hand(item: Inbound): void {
-    this.target.deliver(item);
-    item.delivered?.();
+    try {
+      this.target.deliver(item);
+    } finally {
+      item.settled?.();
+    }
   }
 
   private finish(info: CloseInfo): void {

@@ -83,6 +83,9 @@ export class WebSocketTransport implements Transport {
 
   async close(info: CloseInfo = {}): Promise<void> {
     this.inbox.abort(info);
+    // A paused socket would not read the peer's answer to our close frame, and the close
+    // would wait for ws's 30 s timeout; what it reads now goes nowhere (the inbox is aborted).
+    this.socket.resume();
     if (
       this.socket.readyState === WebSocket.OPEN ||
       this.socket.readyState === WebSocket.CONNECTING

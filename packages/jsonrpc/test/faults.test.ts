@@ -3,15 +3,48 @@ import { connect, createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { silentLogger } from '@codex/common';
+import { JsonRpcError } from '@codex/protocol';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
+  type CloseInfo,
   Connection,
   ConnectionError,
   createLinkedPair,
   standardErrorPolicy,
+  type Transport,
 } from '../src/index.js';
 import { StdioTransport } from '../src/stdio.js';
 import { recordingLogger, sleep } from './harness.js';
+
+/** A transport of the older shape, whose onmessage passes the value only (no frame size). */
+class SizelessTransport implements Transport {
+  onmessage?: (value: unknown, bytes: number) => void;
+  onerror?: (error: Error) => void;
+  onclose?: (info: CloseInfo) => void;
+
+  constructor(private readonly inner: Transport) {
+    inner.onmessage = (value) =>
+      (this.onmessage as ((value: unknown) => void) | undefined)?.(value);
+    inner.onerror = (error) => this.onerror?.(error);
+    inner.onclose = (info) => this.onclose?.(info);
+  }
+
+  start(): Promise<void> {
+    return this.inner.start();
+  }
+  send(frame: string): Promise<void> {
+    return this.inner.send(frame);
+  }
+  close(info?: CloseInfo): Promise<void> {
+    return this.inner.close(info);
+  }
+  pause(): void {
+    this.inner.pause();
+  }
+  resume(): void {
+    this.inner.resume();
+  }
+}
 
 /** A server Connection on one end of a real Unix socket; the test drives the raw other end. */
 async function rawPeer(options: ConstructorParameters<typeof Connection>[1] = {}) {
@@ -144,10 +177,10 @@ describe('a peer that stops reading', () => {
     expect(peak).toBe(2);
   });
 
-  it('starts control methods at once even when every handler slot is taken', async () => {
+  it('runs methods with a limit of their own apart, even when every shared slot is taken', async () => {
     const { server, client, replies } = await rawPeer({
       maxConcurrentRequests: 2,
-      controlMethods: ['stop'],
+      methodLimits: { stop: 1 },
     });
     const gates: Array<() => void> = [];
     server.onRequest(
@@ -172,6 +205,78 @@ describe('a peer that stops reading', () => {
     await until(() => gates.length === 1);
     client.write('{"id":10,"method":"stop"}\n');
     await until(() => replies.length === 5);
+  });
+
+  it('past the waiting bound, refuses requests as overloaded and keeps reading what stuck handlers need', async () => {
+    const { server, client, replies } = await rawPeer({
+      maxConcurrentRequests: 2,
+      maxWaitingRequests: 3,
+      maxWaitingBytes: 1024 * 1024,
+      methodLimits: { stop: 1 },
+    });
+    // Handlers that wait for an answer from the peer, which it sends only after a burst of
+    // 20 requests of 100 KB: neither those answers nor the stop may be held back.
+    const permissionIds: number[] = [];
+    server.onRequest('work', async () => server.request('approve'));
+    server.onRequest('stop', () => 'stopped');
+    await server.listen();
+    client.on('data', (chunk: Buffer) => {
+      for (const line of chunk.toString().split('\n'))
+        if (line.includes('"approve"')) permissionIds.push((JSON.parse(line) as { id: number }).id);
+    });
+    const pad = 'p'.repeat(100_000);
+    client.write(
+      `${Array.from({ length: 20 }, (_, id) => JSON.stringify({ id, method: 'work', params: { pad } })).join('\n')}\n{"id":99,"method":"stop"}\n`,
+    );
+    // Two run, three wait; the other fifteen are refused at once, and the stop is answered.
+    const refusals = () => replies.filter((line) => line.includes('-32001'));
+    await until(() => refusals().length >= 15 && replies.includes('{"id":99,"result":"stopped"}'));
+    const refused = refusals();
+    expect(refused).toHaveLength(15);
+    expect(permissionIds).toHaveLength(2);
+    expect(JSON.parse(refused[0] as string)).toMatchObject({
+      error: { code: -32001, message: 'Server overloaded; retry later.' },
+    });
+    // The answers get in; each frees a slot for a waiting request, which asks in turn.
+    const yeses = () => replies.filter((line) => line.includes('"result":"yes"')).length;
+    while (yeses() < 5) {
+      await until(() => permissionIds.length > 0 || yeses() === 5);
+      for (const id of permissionIds.splice(0))
+        client.write(`${JSON.stringify({ id, result: 'yes' })}\n`);
+    }
+    await until(() => replies.filter((line) => line.includes('"result":"yes"')).length === 5);
+  });
+
+  it('keeps its bounds with a transport that does not report frame sizes', async () => {
+    const [a, b] = createLinkedPair();
+    const server = new Connection(new SizelessTransport(a), {
+      maxConcurrentRequests: 1,
+      maxWaitingBytes: 50_000,
+      logger: silentLogger,
+    });
+    const client = new Connection(b, { logger: silentLogger });
+    const gates: Array<() => void> = [];
+    server.onRequest(
+      'hold',
+      () => new Promise<string>((resolve) => gates.push(() => resolve('ok'))),
+    );
+    await Promise.all([server.listen(), client.listen()]);
+    const pad = 'p'.repeat(20_000);
+    const outcomes = [0, 1, 2, 3].map((n) =>
+      client.request('hold', { pad, n }).then(
+        (value) => value,
+        (error: unknown) => (JsonRpcError.isInstance(error) ? error.code : error),
+      ),
+    );
+    // One runs, two (40 KB) wait, and the fourth would pass 50,000 bytes: refused. Without
+    // sizes, the waiting bytes would be NaN and nothing would ever be refused.
+    expect(await outcomes[3]).toBe(-32001);
+    for (let opened = 0; opened < 3; opened++) {
+      await until(() => gates.length > 0);
+      gates.shift()?.();
+    }
+    expect(await Promise.all(outcomes.slice(0, 3))).toStrictEqual(['ok', 'ok', 'ok']);
+    await Promise.all([server.close(), client.close()]);
   });
 
   it('answers every request read before the peer half-closes its side', async () => {
@@ -348,6 +453,45 @@ describe('closing and timers', () => {
     expect(seen.reason).toMatch(/^protocol error: x+…$/);
     await until(() => socket.readyState === socket.CLOSED);
     await new Promise<void>((resolve) => wss.close(() => resolve()));
+  });
+
+  it('completes a WebSocket close at once even while its input is paused', async () => {
+    const { WebSocketServer } = await import('ws');
+    const { connectWebSocket, WebSocketTransport } = await import('../src/websocket.js');
+    const wss = new WebSocketServer({ host: '127.0.0.1', port: 0 });
+    await new Promise<void>((resolve) => wss.once('listening', resolve));
+    const { port } = wss.address() as { port: number };
+    const accepted = new Promise<import('ws').WebSocket>((resolve) =>
+      wss.once('connection', resolve),
+    );
+    const clientTransport = await connectWebSocket(`ws://127.0.0.1:${port}`);
+    const socket = await accepted;
+    const serverTransport = new WebSocketTransport(socket);
+    const server = new Connection(serverTransport, { logger: silentLogger });
+    const client = new Connection(clientTransport, { logger: silentLogger });
+    await Promise.all([server.listen(), client.listen()]);
+    serverTransport.pause();
+    await server.close({ reason: 'done' });
+    // Paused, the socket would not read the client's close frame: ws would wait 30 s.
+    await until(() => socket.readyState === socket.CLOSED, 5_000);
+    expect((await client.closed).reason).toBe('done');
+    await new Promise<void>((resolve) => wss.close(() => resolve()));
+  });
+
+  it('in memory, a side that closes releases the other side waiting to hand it messages', async () => {
+    const [a, b] = createLinkedPair();
+    const server = new Connection(a, { highWaterMarkBytes: 1024, logger: silentLogger });
+    const client = new Connection(b, { logger: silentLogger });
+    server.onRequest('big', () => 'x'.repeat(10_000));
+    await Promise.all([server.listen(), client.listen()]);
+    b.pause();
+    // Replies pile up on the server (its input pauses), waiting for the client to take them.
+    const calls = Array.from({ length: 20 }, () => client.request('big').catch(() => 'closed'));
+    await until(() => server.queuedBytes > 1024);
+    await client.close({ reason: 'bye' }, { flushTimeoutMs: 0 });
+    expect(await Promise.all(calls)).toContain('closed');
+    const seen = await Promise.race([server.closed, sleep(3_000).then(() => 'still open')]);
+    expect(seen).toMatchObject({ reason: 'bye' });
   });
 
   it('treats timeouts too long for a timer as unbounded', async () => {

@@ -7,6 +7,8 @@ export const JsonRpcErrorCode = {
   MethodNotFound: -32601,
   InvalidParams: -32602,
   InternalError: -32603,
+  /** The server has too many requests of this connection waiting; retry later. */
+  ServerOverloaded: -32001,
   /** The request was cancelled by its sender (LSP convention). */
   RequestCancelled: -32800,
 } as const;
@@ -60,6 +62,9 @@ export const methodNotFound = (method: string, data?: unknown) =>
 /** -32602: params failed validation; the message names the field. */
 export const invalidParams = (message: string, data?: unknown) =>
   new JsonRpcError(JsonRpcErrorCode.InvalidParams, message, data);
+/** -32001: too many requests are waiting; the original app-server's words. */
+export const serverOverloaded = (message = 'Server overloaded; retry later.', data?: unknown) =>
+  new JsonRpcError(JsonRpcErrorCode.ServerOverloaded, message, data);
 /** -32603: the handler failed. */
 export const internalError = (message = 'Internal error', data?: unknown) =>
   new JsonRpcError(JsonRpcErrorCode.InternalError, message, data);

@@ -31,6 +31,7 @@ export {
   type JsonRpcErrorCodeValue,
   methodNotFound,
   parseError,
+  serverOverloaded,
 } from './errors.js';
 export * as exec from './exec/index.js';
 export { type ProtocolJsonSchema, protocolJsonSchema } from './json-schema.js';

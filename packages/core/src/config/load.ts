@@ -202,9 +202,12 @@ export function parseCliOverride(text: string): [string[], unknown] {
   try {
     path = splitKeyPath(text.slice(0, equals));
   } catch (error) {
-    throw new ConfigError('invalid_override', `invalid -c override: ${(error as Error).message}`, {
-      cause: error,
-    });
+    // Not a key path, so perhaps part of a pasted value: described, not repeated.
+    throw new ConfigError(
+      'invalid_override',
+      'invalid -c override: the text before "=" is not a key path (such as model or tui.theme)',
+      { cause: error },
+    );
   }
   const raw = text.slice(equals + 1).trim();
   let value: unknown;
