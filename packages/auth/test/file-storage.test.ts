@@ -126,7 +126,9 @@ describe('file backend', () => {
     expect(statSync(lock).isFile()).toBe(true);
   });
 
-  it('never takes over a paused writer’s lock: no acknowledged update is lost', async () => {
+  // The case: a holder paused 12 s lost its lock after 10.7 s, and the update
+  // acknowledged meanwhile was then overwritten. A kernel lock is never taken over.
+  it('never takes over a writer paused 12 s: no acknowledged update is lost', async () => {
     const writer = spawn(
       process.execPath,
       [
@@ -137,19 +139,23 @@ describe('file backend', () => {
     );
     await new Promise<void>((resolve) => writer.stdout.once('data', () => resolve()));
     writer.kill('SIGSTOP');
-    const storage = new FileAuthStorage(home.path, { lockTimeoutMs: 1_000 });
-    const add = (tag: string) =>
-      storage.update((current) => ({
+    const add = (tag: string, lockTimeoutMs: number) =>
+      new FileAuthStorage(home.path, { lockTimeoutMs }).update((current) => ({
         ...(current ?? { openaiApiKey: null }),
         extra: { ...(current?.extra ?? {}), [tag]: true },
       }));
-    // While the writer is paused inside its update, ours is refused, not acknowledged.
-    await expect(add('waiter')).rejects.toMatchObject({ code: 'lock_timeout' });
+    // A short wait is refused, not acknowledged; a long one waits for the paused writer.
+    const patient = add('patient', 30_000);
+    await expect(add('impatient', 1_000)).rejects.toMatchObject({ code: 'lock_timeout' });
+    await new Promise((resolve) => setTimeout(resolve, 11_000));
     writer.kill('SIGCONT');
     await new Promise((resolve) => writer.once('exit', resolve));
-    await add('after');
-    expect((await storage.load())?.extra).toStrictEqual({ paused: true, after: true });
-  });
+    await patient;
+    expect((await new FileAuthStorage(home.path).load())?.extra).toStrictEqual({
+      paused: true,
+      patient: true,
+    });
+  }, 40_000);
 
   it('keeps the mode of an existing auth.json (0600 when new)', async () => {
     const path = join(home.path, 'auth.json');
