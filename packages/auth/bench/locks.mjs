@@ -32,6 +32,22 @@ function startWriter(home, tag, acks) {
 }
 
 /**
+ * Kills the writers, then counts acknowledged writes missing from auth.json: each writer's
+ * count there must be at least what it acknowledged (one killed after writing and before
+ * printing counts one more). Removes the home.
+ */
+async function stopAndCountLost(writers, home, acks) {
+  for (const child of writers) child.kill('SIGKILL');
+  await sleep(300);
+  const stored = JSON.parse(readFileSync(join(home, 'auth.json'), 'utf8'));
+  let lost = 0;
+  for (const [tag, count] of acks)
+    if ((stored[tag] ?? 0) < count) lost += count - (stored[tag] ?? 0);
+  rmSync(home, { recursive: true, force: true });
+  return lost;
+}
+
+/**
  * Runs WRITERS writers for SECONDS. With `replace`, every 50 ms one of them is stopped by that
  * signal and a new one started in its place.
  */
@@ -61,15 +77,11 @@ async function throughput(replace) {
     }
   }
   const acknowledged = [...acks.values()].reduce((a, b) => a + b, 0) - before;
-  for (const { child } of live) child.kill('SIGKILL');
-  await sleep(300);
-  // Every acknowledged write must be in the file: each writer's count there is at least what
-  // it acknowledged (a writer killed after writing and before printing counts one more).
-  const stored = JSON.parse(readFileSync(join(home, 'auth.json'), 'utf8'));
-  let lost = 0;
-  for (const [tag, count] of acks)
-    if ((stored[tag] ?? 0) < count) lost += count - (stored[tag] ?? 0);
-  rmSync(home, { recursive: true, force: true });
+  const lost = await stopAndCountLost(
+    live.map(({ child }) => child),
+    home,
+    acks,
+  );
   return { writesPerSecond: Math.round(acknowledged / SECONDS), acknowledged, kills, lost };
 }
 
@@ -108,13 +120,7 @@ async function killedHolders() {
     await sleep(gotIt ? KILL_EVERY_MS : 0);
   }
   const acknowledged = [...acks.values()].reduce((a, b) => a + b, 0) - before;
-  for (const child of writers) child.kill('SIGKILL');
-  await sleep(300);
-  const stored = JSON.parse(readFileSync(join(home, 'auth.json'), 'utf8'));
-  let lost = 0;
-  for (const [tag, count] of acks)
-    if ((stored[tag] ?? 0) < count) lost += count - (stored[tag] ?? 0);
-  rmSync(home, { recursive: true, force: true });
+  const lost = await stopAndCountLost(writers, home, acks);
   return {
     writesPerSecond: Math.round(acknowledged / SECONDS),
     acknowledged,

@@ -432,21 +432,28 @@ describe('protocol violations', () => {
   });
 });
 
+/** A server and a client Connection over a real WebSocket on 127.0.0.1. */
+async function webSocketPair() {
+  const { WebSocketServer } = await import('ws');
+  const { connectWebSocket, WebSocketTransport } = await import('../src/websocket.js');
+  const wss = new WebSocketServer({ host: '127.0.0.1', port: 0 });
+  await new Promise<void>((resolve) => wss.once('listening', resolve));
+  const { port } = wss.address() as { port: number };
+  const accepted = new Promise<import('ws').WebSocket>((resolve) =>
+    wss.once('connection', resolve),
+  );
+  const clientTransport = await connectWebSocket(`ws://127.0.0.1:${port}`);
+  const socket = await accepted;
+  const serverTransport = new WebSocketTransport(socket);
+  const server = new Connection(serverTransport, { logger: silentLogger });
+  const client = new Connection(clientTransport, { logger: silentLogger });
+  await Promise.all([server.listen(), client.listen()]);
+  return { wss, socket, serverTransport, server, client };
+}
+
 describe('closing and timers', () => {
   it('closes a WebSocket with a reason too long for a close frame', async () => {
-    const { WebSocketServer } = await import('ws');
-    const { connectWebSocket, WebSocketTransport } = await import('../src/websocket.js');
-    const wss = new WebSocketServer({ host: '127.0.0.1', port: 0 });
-    await new Promise<void>((resolve) => wss.once('listening', resolve));
-    const { port } = wss.address() as { port: number };
-    const accepted = new Promise<import('ws').WebSocket>((resolve) =>
-      wss.once('connection', resolve),
-    );
-    const clientTransport = await connectWebSocket(`ws://127.0.0.1:${port}`);
-    const socket = await accepted;
-    const server = new Connection(new WebSocketTransport(socket), { logger: silentLogger });
-    const client = new Connection(clientTransport, { logger: silentLogger });
-    await Promise.all([server.listen(), client.listen()]);
+    const { wss, socket, server, client } = await webSocketPair();
     await server.close({ reason: `protocol error: ${'x'.repeat(300)}` });
     const seen = await client.closed;
     expect(Buffer.byteLength(seen.reason ?? '')).toBeLessThanOrEqual(123);
@@ -456,20 +463,7 @@ describe('closing and timers', () => {
   });
 
   it('completes a WebSocket close at once even while its input is paused', async () => {
-    const { WebSocketServer } = await import('ws');
-    const { connectWebSocket, WebSocketTransport } = await import('../src/websocket.js');
-    const wss = new WebSocketServer({ host: '127.0.0.1', port: 0 });
-    await new Promise<void>((resolve) => wss.once('listening', resolve));
-    const { port } = wss.address() as { port: number };
-    const accepted = new Promise<import('ws').WebSocket>((resolve) =>
-      wss.once('connection', resolve),
-    );
-    const clientTransport = await connectWebSocket(`ws://127.0.0.1:${port}`);
-    const socket = await accepted;
-    const serverTransport = new WebSocketTransport(socket);
-    const server = new Connection(serverTransport, { logger: silentLogger });
-    const client = new Connection(clientTransport, { logger: silentLogger });
-    await Promise.all([server.listen(), client.listen()]);
+    const { wss, socket, server, client, serverTransport } = await webSocketPair();
     serverTransport.pause();
     await server.close({ reason: 'done' });
     // Paused, the socket would not read the client's close frame: ws would wait 30 s.
