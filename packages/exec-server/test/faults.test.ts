@@ -109,6 +109,31 @@ describe('the process limit', () => {
   });
 });
 
+describe('the real bin at its request limit', () => {
+  it('answers a terminate sent after 160 writes (7.5 MiB) stuck on a full stdin, then every write', async () => {
+    const { session } = open();
+    await session.handshake();
+    await session.call(2, 'process/start', start('stuck', ['sleep', '600'], { openStdin: true }));
+    // Nothing reads the pipe: after ~64 KiB each write waits; 128 run, and the other 32
+    // (over 1 MiB of them) wait in line while the terminate is still read.
+    const chunk = Buffer.alloc(48 * 1024, 'a').toString('base64');
+    session.send(
+      Array.from({ length: 160 }, (_, n) =>
+        JSON.stringify({
+          id: 1_000 + n,
+          method: 'process/write',
+          params: { processId: 'stuck', chunk },
+        }),
+      ).join('\n'),
+    );
+    const terminated = await session.call(3, 'process/terminate', { processId: 'stuck' });
+    expect(terminated).toHaveProperty('result');
+    await session.next(
+      () => session.lines.filter((l) => ((l as { id?: number }).id ?? 0) >= 1_000).length >= 160,
+    );
+  });
+});
+
 describe('a client that stops reading', () => {
   it('gets all 3,000 process/read replies later, while the server stays under 256 MiB', async () => {
     const { session } = open();
