@@ -11,3 +11,4 @@ export {
   silentLogger,
   stderrLogger,
 } from './logger.js';
+export { MAX_TIMER_MS, timerFor } from './timers.js';

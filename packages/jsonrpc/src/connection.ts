@@ -1,4 +1,4 @@
-import { defaultLogger, type Logger, LogThrottle } from '@codex/common';
+import { defaultLogger, type Logger, LogThrottle, timerFor } from '@codex/common';
 import {
   classifyMessage,
   describeIssues,
@@ -189,17 +189,11 @@ const DEFAULT_MAX_QUEUED_BYTES = 64 * 1024 * 1024;
 const DEFAULT_MAX_CONCURRENT_REQUESTS = 128;
 const DEFAULT_STALL_TIMEOUT_MS = 5 * 60_000;
 const DEFAULT_END_GRACE_MS = 60_000;
-/** Node fires timers of 2^31 ms or more at once: longer waits are treated as unbounded. */
-const MAX_TIMER_MS = 2 ** 31 - 1;
 const DEFAULT_MAX_WAITING_REQUESTS = 1024;
 const DEFAULT_MAX_WAITING_BYTES = 4 * 1024 * 1024;
 /** Above this many spent slots (and half the array), the outbound queue is compacted. */
 const COMPACT_AFTER = 1024;
 
-/** A timer for `ms`, or none when `ms` is unbounded (`Infinity` or too long for a timer). */
-function timerFor(ms: number, callback: () => void): ReturnType<typeof setTimeout> | undefined {
-  return Number.isFinite(ms) && ms < MAX_TIMER_MS ? setTimeout(callback, ms) : undefined;
-}
 /**
  * Requests taken in before input waits for the event loop to turn. A chunk of input can hold
  * hundreds of requests; their replies are only queued after their handlers' first await, so

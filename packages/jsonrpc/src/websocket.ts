@@ -1,3 +1,4 @@
+import { timerFor } from '@codex/common';
 import { type ClientOptions, type RawData, WebSocket } from 'ws';
 import { ConnectionError } from './errors.js';
 import { decodeFrame, FrameError, type FrameLimits, resolveFrameLimits } from './frame.js';
@@ -177,17 +178,13 @@ export function connectWebSocket(
       ...options.clientOptions,
       headers: options.headers,
     });
-    const timer = setTimeout(
-      () => {
-        cleanup();
-        socket.terminate();
-        reject(
-          new ConnectionError('timeout', `websocket ${url} did not open within ${timeoutMs} ms`),
-        );
-      },
-      // Node fires longer timers at once: beyond its range, the wait is the longest it allows.
-      Math.min(timeoutMs, 2 ** 31 - 1),
-    );
+    const timer = timerFor(timeoutMs, () => {
+      cleanup();
+      socket.terminate();
+      reject(
+        new ConnectionError('timeout', `websocket ${url} did not open within ${timeoutMs} ms`),
+      );
+    });
     const onOpen = () => {
       cleanup();
       resolve(new WebSocketTransport(socket, limits));

@@ -3,6 +3,7 @@ import { type FileHandle, mkdir, open, rmdir } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { CodexError } from '../errors.js';
 import { defaultLogger, type Logger } from '../logger.js';
+import { MAX_TIMER_MS, timerFor } from '../timers.js';
 import { loadFlock } from './flock.js';
 
 /** Why {@link withFileLock} could not take a lock. */
@@ -30,8 +31,6 @@ export interface FileLockOptions {
   readonly logger?: Logger;
 }
 
-/** Node fires timers of 2^31 ms or more at once: longer waits are treated as unbounded. */
-const MAX_TIMER_MS = 2 ** 31 - 1;
 /** Between two attempts while another process holds the lock: 1 ms doubling to 10 ms. */
 const FIRST_POLL_MS = 1;
 const MAX_POLL_MS = 10;
@@ -122,9 +121,7 @@ async function raceDeadline(
   let timer: ReturnType<typeof setTimeout> | undefined;
   let onAbort: (() => void) | undefined;
   const stop = new Promise<never>((_, reject) => {
-    const remaining = deadline - Date.now();
-    if (Number.isFinite(remaining))
-      timer = setTimeout(() => reject(timedOut(path)), Math.max(remaining, 0));
+    timer = timerFor(Math.max(deadline - Date.now(), 0), () => reject(timedOut(path)));
     onAbort = () => reject(aborted(path, signal));
     if (signal?.aborted) onAbort();
     else signal?.addEventListener('abort', onAbort, { once: true });
