@@ -1,5 +1,11 @@
 import { z } from 'zod';
-import { FileChangeSchema, ReasoningEffortSchema } from './policy.js';
+import {
+  AskForApprovalSchema,
+  FileChangeSchema,
+  ReasoningEffortSchema,
+  ReviewDecisionSchema,
+  SandboxPolicySchema,
+} from './policy.js';
 
 /** Token counts for one model response or a running total. */
 export const TokenUsageSchema = z.object({
@@ -31,6 +37,24 @@ export type Duration = z.infer<typeof DurationSchema>;
 const event = <T extends string, S extends z.ZodRawShape>(type: T, shape: S) =>
   z.object({ type: z.literal(type), ...shape });
 
+/** The turn an event belongs to (a UUIDv7; the v2 `turnId`). Absent on events from before turns had ids. */
+const turnId = z.string().optional();
+/** The item an event belongs to: the Responses item id for model output (the v2 `itemId`). */
+const itemId = z.string().optional();
+
+/** Token usage of the last response and the running totals, as the original's `token_count.info`. */
+export const TokenUsageInfoSchema = z.object({
+  /** Summed over the whole thread. */
+  total_token_usage: TokenUsageSchema,
+  /** The last model response's usage. */
+  last_token_usage: TokenUsageSchema,
+  /** Summed over the current turn (codex-ts addition). */
+  turn_token_usage: TokenUsageSchema.optional(),
+  model_context_window: z.number().int().min(0).nullable().optional(),
+});
+/** Token usage of the last response and the running totals. */
+export type TokenUsageInfo = z.infer<typeof TokenUsageInfoSchema>;
+
 /** Emitted once, first: the session is ready. */
 export const SessionConfiguredEventSchema = event('session_configured', {
   session_id: z.string(),
@@ -41,31 +65,81 @@ export const SessionConfiguredEventSchema = event('session_configured', {
   /** Events replayed from a resumed rollout. */
   initial_messages: z.array(z.unknown()).nullable().optional(),
   rollout_path: z.string().optional(),
+  /** The provider id from `config.toml` (`model_providers.<id>`). */
+  model_provider_id: z.string().optional(),
+  approval_policy: AskForApprovalSchema.optional(),
+  sandbox_policy: SandboxPolicySchema.optional(),
+  cwd: z.string().optional(),
 });
 /** A turn (task) began. */
 export const TaskStartedEventSchema = event('task_started', {
+  turn_id: turnId,
   model_context_window: z.number().int().min(0).nullable().optional(),
 });
 /** A chunk of the assistant's message. */
-export const AgentMessageDeltaEventSchema = event('agent_message_delta', { delta: z.string() });
+export const AgentMessageDeltaEventSchema = event('agent_message_delta', {
+  delta: z.string(),
+  turn_id: turnId,
+  item_id: itemId,
+});
 /** The assistant's whole message. */
-export const AgentMessageEventSchema = event('agent_message', { message: z.string() });
+export const AgentMessageEventSchema = event('agent_message', {
+  message: z.string(),
+  turn_id: turnId,
+  item_id: itemId,
+});
 /** A chunk of the reasoning summary. */
-export const AgentReasoningDeltaEventSchema = event('agent_reasoning_delta', { delta: z.string() });
+export const AgentReasoningDeltaEventSchema = event('agent_reasoning_delta', {
+  delta: z.string(),
+  turn_id: turnId,
+  item_id: itemId,
+  /** Which summary part the chunk belongs to. */
+  summary_index: z.number().int().min(0).optional(),
+});
 /** The whole reasoning summary. */
-export const AgentReasoningEventSchema = event('agent_reasoning', { text: z.string() });
+export const AgentReasoningEventSchema = event('agent_reasoning', {
+  text: z.string(),
+  turn_id: turnId,
+  item_id: itemId,
+});
+/** The user's input for a turn (or steering input delivered mid-turn) entered the conversation. */
+export const UserMessageEventSchema = event('user_message', {
+  message: z.string(),
+  turn_id: turnId,
+  item_id: itemId,
+  /** Image URLs (remote or `data:`) sent with the message. */
+  images: z.array(z.string()).nullable().optional(),
+  /** Local image paths the user attached (sent to the model as data URLs). */
+  local_images: z.array(z.string()).optional(),
+});
+/** How a command came to run. */
+export const ExecCommandSourceSchema = z.enum([
+  'agent',
+  'user_shell',
+  'unified_exec_startup',
+  'unified_exec_interaction',
+]);
+/** How a command came to run. */
+export type ExecCommandSource = z.infer<typeof ExecCommandSourceSchema>;
 /** A shell command started. */
 export const ExecCommandBeginEventSchema = event('exec_command_begin', {
   call_id: z.string(),
   command: z.array(z.string()),
   cwd: z.string(),
   parsed_cmd: z.array(z.unknown()).optional(),
+  turn_id: turnId,
+  source: ExecCommandSourceSchema.optional(),
+  /** The exec-server process id, once started. */
+  process_id: z.string().nullable().optional(),
+  /** For `write_stdin`: the characters written. */
+  interaction_input: z.string().nullable().optional(),
 });
 /** Output of a running command; `chunk` is base64 bytes. */
 export const ExecCommandOutputDeltaEventSchema = event('exec_command_output_delta', {
   call_id: z.string(),
   stream: z.enum(['stdout', 'stderr']),
   chunk: z.string(),
+  turn_id: turnId,
 });
 /** A shell command finished. */
 export const ExecCommandEndEventSchema = event('exec_command_end', {
@@ -76,6 +150,13 @@ export const ExecCommandEndEventSchema = event('exec_command_end', {
   exit_code: z.number().int(),
   duration: DurationSchema,
   formatted_output: z.string().optional(),
+  turn_id: turnId,
+  command: z.array(z.string()).optional(),
+  cwd: z.string().optional(),
+  process_id: z.string().nullable().optional(),
+  source: ExecCommandSourceSchema.optional(),
+  /** `declined` when an approval was refused; `failed` when it could not run or exited non-zero. */
+  status: z.enum(['completed', 'failed', 'declined']).optional(),
 });
 /** The agent asks to run a command. */
 export const ExecApprovalRequestEventSchema = event('exec_approval_request', {
@@ -83,6 +164,9 @@ export const ExecApprovalRequestEventSchema = event('exec_approval_request', {
   command: z.array(z.string()),
   cwd: z.string(),
   reason: z.string().nullable().optional(),
+  turn_id: turnId,
+  /** The decisions the client may answer with. */
+  available_decisions: z.array(ReviewDecisionSchema).optional(),
 });
 /** The agent asks to apply a patch. */
 export const ApplyPatchApprovalRequestEventSchema = event('apply_patch_approval_request', {
@@ -91,12 +175,15 @@ export const ApplyPatchApprovalRequestEventSchema = event('apply_patch_approval_
   reason: z.string().nullable().optional(),
   /** A folder the user may grant write access to for the rest of the session. */
   grant_root: z.string().nullable().optional(),
+  turn_id: turnId,
+  available_decisions: z.array(ReviewDecisionSchema).optional(),
 });
 /** A patch is about to be applied. */
 export const PatchApplyBeginEventSchema = event('patch_apply_begin', {
   call_id: z.string(),
   auto_approved: z.boolean(),
   changes: z.record(z.string(), FileChangeSchema),
+  turn_id: turnId,
 });
 /** A patch was applied (or failed). */
 export const PatchApplyEndEventSchema = event('patch_apply_end', {
@@ -104,28 +191,61 @@ export const PatchApplyEndEventSchema = event('patch_apply_end', {
   stdout: z.string(),
   stderr: z.string(),
   success: z.boolean(),
+  turn_id: turnId,
+  /** What the patch changed (what it would have changed, on failure). */
+  changes: z.record(z.string(), FileChangeSchema).optional(),
+  status: z.enum(['completed', 'failed', 'declined']).optional(),
 });
 /** The turn's aggregated diff changed. */
-export const TurnDiffEventSchema = event('turn_diff', { unified_diff: z.string() });
+export const TurnDiffEventSchema = event('turn_diff', {
+  unified_diff: z.string(),
+  turn_id: turnId,
+});
 /** The agent updated its plan. */
 export const PlanUpdateEventSchema = event('plan_update', {
   explanation: z.string().nullable().optional(),
   plan: z.array(PlanItemSchema),
+  turn_id: turnId,
+  call_id: z.string().optional(),
+});
+/** The agent attached a local image to the conversation (`view_image`). */
+export const ViewImageToolCallEventSchema = event('view_image_tool_call', {
+  call_id: z.string(),
+  path: z.string(),
+  turn_id: turnId,
 });
 /** Token usage after a model response. */
-export const TokenCountEventSchema = event('token_count', TokenUsageSchema.shape);
+export const TokenCountEventSchema = event('token_count', {
+  /** The last response's usage, flat (the v1 shape). */
+  ...TokenUsageSchema.shape,
+  turn_id: turnId,
+  info: TokenUsageInfoSchema.nullable().optional(),
+});
 /** A turn finished. */
 export const TaskCompleteEventSchema = event('task_complete', {
   last_agent_message: z.string().nullable().optional(),
+  turn_id: turnId,
 });
 /** A turn was cut short. */
 export const TurnAbortedEventSchema = event('turn_aborted', {
   reason: z.enum(['interrupted', 'replaced']),
+  turn_id: turnId,
 });
 /** A fatal error for the turn. */
-export const ErrorEventSchema = event('error', { message: z.string() });
+export const ErrorEventSchema = event('error', {
+  message: z.string(),
+  turn_id: turnId,
+  /** A stable code to switch on (the model client's error codes, e.g. `rate_limited`). */
+  code: z.string().optional(),
+});
 /** A transient stream error; the agent retries. */
-export const StreamErrorEventSchema = event('stream_error', { message: z.string() });
+export const StreamErrorEventSchema = event('stream_error', {
+  message: z.string(),
+  turn_id: turnId,
+  code: z.string().optional(),
+});
+/** Something the user should know that does not stop the turn. */
+export const WarningEventSchema = event('warning', { message: z.string(), turn_id: turnId });
 /** Informational message from the agent runtime. */
 export const BackgroundEventEventSchema = event('background_event', { message: z.string() });
 /** The session has shut down; no more events follow. */
@@ -139,6 +259,7 @@ export const EventMsgSchema = z.discriminatedUnion('type', [
   AgentMessageEventSchema,
   AgentReasoningDeltaEventSchema,
   AgentReasoningEventSchema,
+  UserMessageEventSchema,
   ExecCommandBeginEventSchema,
   ExecCommandOutputDeltaEventSchema,
   ExecCommandEndEventSchema,
@@ -148,12 +269,14 @@ export const EventMsgSchema = z.discriminatedUnion('type', [
   PatchApplyEndEventSchema,
   TurnDiffEventSchema,
   PlanUpdateEventSchema,
+  ViewImageToolCallEventSchema,
   TokenCountEventSchema,
   TaskCompleteEventSchema,
   TurnAbortedEventSchema,
   ErrorEventSchema,
   StreamErrorEventSchema,
   BackgroundEventEventSchema,
+  WarningEventSchema,
   ShutdownCompleteEventSchema,
 ]);
 /** Everything a session emits. */

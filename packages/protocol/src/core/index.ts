@@ -19,6 +19,8 @@ export {
   ExecCommandBeginEventSchema,
   ExecCommandEndEventSchema,
   ExecCommandOutputDeltaEventSchema,
+  type ExecCommandSource,
+  ExecCommandSourceSchema,
   PatchApplyBeginEventSchema,
   PatchApplyEndEventSchema,
   type PlanItem,
@@ -31,9 +33,14 @@ export {
   TaskStartedEventSchema,
   TokenCountEventSchema,
   type TokenUsage,
+  type TokenUsageInfo,
+  TokenUsageInfoSchema,
   TokenUsageSchema,
   TurnAbortedEventSchema,
   TurnDiffEventSchema,
+  UserMessageEventSchema,
+  ViewImageToolCallEventSchema,
+  WarningEventSchema,
 } from './events.js';
 export { type Op, OpSchema, type OpType, type Submission, SubmissionSchema } from './ops.js';
 export {

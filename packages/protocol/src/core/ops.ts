@@ -13,7 +13,12 @@ export const OpSchema = z.discriminatedUnion('type', [
   /** Abort the running turn. */
   z.object({ type: z.literal('interrupt') }),
   /** Start a turn with the session's settings. */
-  z.object({ type: z.literal('user_input'), items: z.array(InputItemSchema) }),
+  z.object({
+    type: z.literal('user_input'),
+    items: z.array(InputItemSchema),
+    /** A JSON Schema the turn's final message must match. */
+    final_output_json_schema: z.record(z.string(), z.unknown()).nullable().optional(),
+  }),
   /** Start a turn with settings that apply from now on. */
   z.object({
     type: z.literal('user_turn'),
@@ -24,6 +29,8 @@ export const OpSchema = z.discriminatedUnion('type', [
     model: z.string(),
     effort: ReasoningEffortSchema.nullable().optional(),
     summary: ReasoningSummarySchema,
+    /** A JSON Schema the turn's final message must match (this turn only). */
+    final_output_json_schema: z.record(z.string(), z.unknown()).nullable().optional(),
   }),
   /** Change settings for later turns without starting one. */
   z.object({
@@ -35,7 +42,10 @@ export const OpSchema = z.discriminatedUnion('type', [
     effort: ReasoningEffortSchema.nullable().optional(),
     summary: ReasoningSummarySchema.optional(),
   }),
-  /** Answer an `exec_approval_request`; `id` is the event's submission id. */
+  /**
+   * Answer an `exec_approval_request`: `id` is the request's `call_id` (or, for older clients, the
+   * submission id of the event, when only one request is pending under it).
+   */
   z.object({ type: z.literal('exec_approval'), id: z.string(), decision: ReviewDecisionSchema }),
   /** Answer an `apply_patch_approval_request`. */
   z.object({ type: z.literal('patch_approval'), id: z.string(), decision: ReviewDecisionSchema }),

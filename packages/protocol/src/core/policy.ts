@@ -1,7 +1,21 @@
 import { z } from 'zod';
 
 /** When the agent must ask before running a command (core / config.toml spelling). */
-export const AskForApprovalSchema = z.enum(['untrusted', 'on-failure', 'on-request', 'never']);
+export const AskForApprovalSchema = z.union([
+  z.enum(['untrusted', 'on-failure', 'on-request', 'never']),
+  /** Fine-grained: each kind of prompt on (`true`: ask) or off (`false`: refuse without asking). */
+  z.strictObject({
+    granular: z.object({
+      /** Commands and patches that need to leave the sandbox. */
+      sandbox_approval: z.boolean(),
+      /** Prompts required by exec-policy rules. */
+      rules: z.boolean(),
+      skill_approval: z.boolean().optional(),
+      request_permissions: z.boolean().optional(),
+      mcp_elicitations: z.boolean(),
+    }),
+  }),
+]);
 /** When the agent must ask before running a command. */
 export type AskForApproval = z.infer<typeof AskForApprovalSchema>;
 
@@ -40,7 +54,17 @@ export const ReasoningSummarySchema = z.enum(['auto', 'concise', 'detailed', 'no
 export type ReasoningSummary = z.infer<typeof ReasoningSummarySchema>;
 
 /** A user's answer to an exec or patch approval request. */
-export const ReviewDecisionSchema = z.enum(['approved', 'approved_for_session', 'denied', 'abort']);
+export const ReviewDecisionSchema = z.enum([
+  'approved',
+  /** Approved, and the same request is approved without asking for the rest of the session. */
+  'approved_for_session',
+  /** Refused; the model is told and the turn continues. */
+  'denied',
+  /** Nobody answered in time; treated as `denied`. */
+  'timed_out',
+  /** Refused, and the turn ends (`turn_aborted`). */
+  'abort',
+]);
 /** A user's answer to an exec or patch approval request. */
 export type ReviewDecision = z.infer<typeof ReviewDecisionSchema>;
 
