@@ -11,4 +11,5 @@ export {
   silentLogger,
   stderrLogger,
 } from './logger.js';
+export { uuidv7 } from './ids.js';
 export { MAX_TIMER_MS, timerFor } from './timers.js';
