@@ -99,3 +99,27 @@ export {
   type ModelProviderInfo,
   type WireApi,
 } from './providers.js';
+export { isKnownSafeCommand } from './sandbox/safe-command.js';
+export { SessionError, type SessionErrorCode } from './session/errors.js';
+export {
+  type ExecServerOption,
+  Session,
+  type SessionOptions,
+} from './session/session.js';
+export type { TurnSettings as SessionTurnSettings } from './session/turn-context.js';
+export {
+  type AppliedChanges,
+  ApplyPatchError,
+  type ApplyPatchErrorCode,
+  type ApplyPatchResult,
+  applyPatch,
+  extractPatchFromCommand,
+  extractPatchFromScript,
+  type ParsedPatch,
+  type PatchHunk,
+  type PatchInvocation,
+  type PatchPreview,
+  parsePatch,
+  previewPatch,
+  type UpdateFileChunk,
+} from './tools/apply-patch/index.js';

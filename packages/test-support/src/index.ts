@@ -19,6 +19,7 @@ export {
 } from './mock-responses-server.js';
 export {
   assistantMessage,
+  customToolCall,
   frameEvent,
   functionCall,
   type OutputItem,

@@ -159,6 +159,12 @@ export class MockResponsesServer {
     return this;
   }
 
+  /** Forgets queued responses and recorded requests (between tests). */
+  reset(): void {
+    this.queue.length = 0;
+    this.requests.length = 0;
+  }
+
   /** TCP connections currently open to the mock. */
   get openConnections(): number {
     return this.local.sockets.size;

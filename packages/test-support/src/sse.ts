@@ -133,6 +133,29 @@ export function functionCall(
   };
 }
 
+/** A freeform (custom) tool call, such as `apply_patch` given the patch as plain text. */
+export function customToolCall(
+  name: string,
+  input: string,
+  options: { callId?: string; id?: string } = {},
+): OutputItem {
+  const id = options.id ?? 'ctc_mock';
+  const callId = options.callId ?? 'call_mock';
+  return {
+    item: { type: 'custom_tool_call', id, status: 'completed', name, call_id: callId, input },
+    body: (outputIndex) => [
+      {
+        type: 'response.custom_tool_call_input.delta',
+        data: { item_id: id, output_index: outputIndex, delta: input },
+      },
+      {
+        type: 'response.custom_tool_call_input.done',
+        data: { item_id: id, output_index: outputIndex, input },
+      },
+    ],
+  };
+}
+
 /** The whole event sequence of one streamed response holding `items`. */
 export function responseEvents(
   items: readonly OutputItem[],

@@ -1,0 +1,136 @@
+import { realpath } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, isAbsolute, relative, resolve, sep } from 'node:path';
+import type { core } from '@codex/protocol';
+import { isKnownSafeCommand } from './safe-command.js';
+
+/** What to do with a command or patch before running it. */
+export type Verdict =
+  | { readonly action: 'run' }
+  | { readonly action: 'ask'; readonly reason: string | null }
+  | { readonly action: 'reject'; readonly reason: string };
+
+/** Folders under a writable root that stay read-only, as in the original's permission profile. */
+export const PROTECTED_SUBFOLDERS = ['.git', '.codex', '.agents'] as const;
+
+const NO_SANDBOX_REASON =
+  'codex-ts cannot sandbox commands on this machine yet, so this command would run without a sandbox';
+
+/** Whether the policy lets the agent ask the user about leaving the sandbox. */
+function mayAskToLeaveSandbox(policy: core.AskForApproval): boolean {
+  if (policy === 'never') return false;
+  if (typeof policy === 'object') return policy.granular.sandbox_approval;
+  return true;
+}
+
+const policyName = (policy: core.AskForApproval) =>
+  typeof policy === 'string' ? policy : 'granular';
+
+/**
+ * Decides whether a command runs, is put to the user, or is refused.
+ *
+ * Commands have no sandbox yet: under `danger-full-access` they run (except that `untrusted`
+ * asks about anything not known to be read-only); under a sandboxed policy every command is put
+ * to the user, because running it would mean running it unsandboxed, and a policy that may not
+ * ask (`never`, or granular without `sandbox_approval`) refuses it.
+ */
+export function assessCommand(options: {
+  readonly argv: readonly string[];
+  readonly approvalPolicy: core.AskForApproval;
+  readonly sandboxPolicy: core.SandboxPolicy;
+  /** The model's reason for wanting the command (`justification`). */
+  readonly justification?: string | null;
+  /** The user approved this exact command for the session. */
+  readonly approvedForSession: boolean;
+}): Verdict {
+  const { approvalPolicy, sandboxPolicy } = options;
+  if (options.approvedForSession) return { action: 'run' };
+  if (sandboxPolicy.mode === 'danger-full-access') {
+    if (approvalPolicy === 'untrusted' && !isKnownSafeCommand(options.argv))
+      return { action: 'ask', reason: options.justification ?? null };
+    return { action: 'run' };
+  }
+  if (!mayAskToLeaveSandbox(approvalPolicy))
+    return {
+      action: 'reject',
+      reason: `${NO_SANDBOX_REASON}, and the approval policy \`${policyName(approvalPolicy)}\` does not allow asking the user`,
+    };
+  return { action: 'ask', reason: options.justification ?? `${NO_SANDBOX_REASON}.` };
+}
+
+/** The folders a `workspace-write` policy lets the agent write. */
+export function writableRoots(sandboxPolicy: core.SandboxPolicy, cwd: string): string[] {
+  if (sandboxPolicy.mode !== 'workspace-write') return [];
+  const roots = [cwd, ...(sandboxPolicy.writable_roots ?? []).map((root) => resolve(cwd, root))];
+  if (!sandboxPolicy.exclude_slash_tmp && process.platform !== 'win32') roots.push('/tmp');
+  const tmp = process.env.TMPDIR;
+  if (!sandboxPolicy.exclude_tmpdir_env_var && tmp) roots.push(resolve(tmp));
+  else if (!sandboxPolicy.exclude_tmpdir_env_var) roots.push(tmpdir());
+  return roots;
+}
+
+/** The real path of `path`, resolving symlinks in the part that exists. */
+async function realPathOf(path: string): Promise<string> {
+  const missing: string[] = [];
+  let current = path;
+  for (;;) {
+    try {
+      const real = await realpath(current);
+      return missing.length > 0 ? resolve(real, ...missing.reverse()) : real;
+    } catch {
+      const parent = dirname(current);
+      if (parent === current) return path;
+      missing.push(current.slice(parent.length + (parent.endsWith(sep) ? 0 : 1)));
+      current = parent;
+    }
+  }
+}
+
+const isInside = (root: string, path: string) => {
+  const rel = relative(root, path);
+  return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel));
+};
+
+/** Whether every path is inside a writable root and outside its protected folders. */
+export async function pathsAreWritable(
+  paths: readonly string[],
+  roots: readonly string[],
+): Promise<boolean> {
+  if (roots.length === 0) return false;
+  const realRoots = await Promise.all(roots.map(realPathOf));
+  for (const path of paths) {
+    const real = await realPathOf(path);
+    const root = realRoots.find((candidate) => isInside(candidate, real));
+    if (root === undefined) return false;
+    if (PROTECTED_SUBFOLDERS.some((name) => isInside(resolve(root, name), real))) return false;
+  }
+  return true;
+}
+
+/**
+ * Decides whether a patch is applied, put to the user, or refused. The agent applies patches
+ * itself, so confining them needs no sandbox: a patch that stays inside the writable roots of
+ * a `workspace-write` policy (or anything under `danger-full-access`) is applied without asking,
+ * except under `untrusted`, which asks about every patch.
+ */
+export async function assessPatch(options: {
+  /** Absolute paths the patch writes or deletes (move destinations included). */
+  readonly paths: readonly string[];
+  readonly cwd: string;
+  readonly approvalPolicy: core.AskForApproval;
+  readonly sandboxPolicy: core.SandboxPolicy;
+  readonly approvedForSession: boolean;
+}): Promise<Verdict> {
+  const { approvalPolicy, sandboxPolicy } = options;
+  if (options.approvedForSession) return { action: 'run' };
+  if (approvalPolicy === 'untrusted') return { action: 'ask', reason: null };
+  if (sandboxPolicy.mode === 'danger-full-access') return { action: 'run' };
+  if (await pathsAreWritable(options.paths, writableRoots(sandboxPolicy, options.cwd)))
+    return { action: 'run' };
+  if (!mayAskToLeaveSandbox(approvalPolicy))
+    return {
+      action: 'reject',
+      reason: `the patch writes outside the writable roots, and the approval policy \`${policyName(approvalPolicy)}\` does not allow asking the user`,
+    };
+  return { action: 'ask', reason: 'the patch writes outside the writable roots' };
+}

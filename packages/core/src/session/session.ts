@@ -1,0 +1,335 @@
+import { defaultLogger, type Logger, uuidv7 } from '@codex/common';
+import { ExecServerClient } from '@codex/exec-server/client';
+import { core } from '@codex/protocol';
+import { ModelClient } from '../client/model-client.js';
+import type { JsonSchema, ResponseItem } from '../client/types.js';
+import type { Config } from '../config/load.js';
+import { combineInstructions, discoverProjectDocs } from '../config/project-doc.js';
+import { UnifiedExecManager } from '../tools/unified-exec/index.js';
+import { Approvals, DEFAULT_APPROVAL_TIMEOUT_MS } from './approvals.js';
+import { SessionError } from './errors.js';
+import { EventQueue } from './event-queue.js';
+import { contextChanged, contextMessages } from './prompt.js';
+import type { ToolServices } from './tools/index.js';
+import { TurnRunner } from './turn.js';
+import {
+  overrideSettings,
+  settingsFromConfig,
+  type TurnContext,
+  type TurnSettings,
+} from './turn-context.js';
+
+/** Where the session runs commands. */
+export type ExecServerOption =
+  | ExecServerClient
+  | { readonly url: string; readonly token?: string; readonly connectTimeoutMs?: number };
+
+/** Options of {@link Session.start}. */
+export interface SessionOptions {
+  readonly config: Config;
+  /** Default: `ModelClient.fromConfig(config)`. */
+  readonly modelClient?: ModelClient;
+  /**
+   * Where commands run: a connected client (the caller keeps ownership), a remote exec-server
+   * to connect to over WebSocket, or (default) an exec-server inside this process.
+   */
+  readonly execServer?: ExecServerOption;
+  /** An approval nobody answers is declined after this long. Default 10 minutes. */
+  readonly approvalTimeoutMs?: number;
+  /** The session id (a UUIDv7 by default). */
+  readonly sessionId?: string;
+  /** Environment for commands and the model client. Default `process.env`. */
+  readonly env?: Readonly<Record<string, string | undefined>>;
+  readonly logger?: Logger;
+}
+
+interface ActiveTurn {
+  readonly runner: TurnRunner;
+  readonly done: Promise<void>;
+}
+
+/**
+ * One conversation with the agent. Submit ops with {@link submit}; read what happens with
+ * {@link events} or {@link nextEvent}. The first event is `session_configured`; each turn then
+ * emits `task_started` … `task_complete` (or `turn_aborted`), every event tagged with the id of
+ * the submission that started the turn.
+ *
+ * Events are never dropped: a reader that falls behind slows the model stream down instead.
+ */
+export class Session {
+  readonly id: string;
+  private readonly queue = new EventQueue<core.Event>();
+  private readonly approvals: Approvals;
+  private readonly history: ResponseItem[] = [];
+  private settings: TurnSettings;
+  /** The settings the conversation's context messages describe. */
+  private describedSettings: TurnSettings | null = null;
+  private nextSubmission = 1;
+  private active: ActiveTurn | null = null;
+  private closed = false;
+  private shutdownDone: Promise<void> | null = null;
+  private readonly usage = { thread: emptyUsage() };
+  private readonly logger: Logger;
+  private readonly services: ToolServices;
+  private lastTurn: Promise<void> = Promise.resolve();
+
+  private constructor(
+    private readonly options: SessionOptions,
+    private readonly modelClient: ModelClient,
+    private readonly exec: ExecServerClient,
+    private readonly ownsExec: boolean,
+    private readonly unifiedExec: UnifiedExecManager,
+    private readonly userInstructions: string | null,
+  ) {
+    this.logger = options.logger ?? defaultLogger;
+    this.id = options.sessionId ?? uuidv7();
+    this.settings = settingsFromConfig(options.config);
+    this.approvals = new Approvals(
+      options.approvalTimeoutMs ?? DEFAULT_APPROVAL_TIMEOUT_MS,
+      this.logger,
+    );
+    this.services = {
+      config: options.config,
+      exec,
+      unifiedExec,
+      env: options.env ?? process.env,
+      logger: this.logger,
+      runningCommands: new Map(),
+    };
+  }
+
+  /** Starts a session: connects to the exec-server and emits `session_configured`. */
+  static async start(options: SessionOptions): Promise<Session> {
+    const logger = options.logger ?? defaultLogger;
+    const { exec, owned } = await connectExecServer(options.execServer, logger);
+    const docs = await discoverProjectDocs({
+      cwd: options.config.cwd,
+      codexHome: options.config.codexHome,
+      maxBytes: options.config.projectDocMaxBytes,
+    }).catch((error: unknown) => {
+      logger.warn('could not read AGENTS.md; continuing without project instructions', error);
+      return null;
+    });
+    const modelClient =
+      options.modelClient ??
+      ModelClient.fromConfig(options.config, { env: options.env, logger: options.logger });
+    const unifiedExec = new UnifiedExecManager({
+      client: exec,
+      logger,
+      env: options.env ?? process.env,
+    });
+    const session = new Session(
+      options,
+      modelClient,
+      exec,
+      owned,
+      unifiedExec,
+      docs ? combineInstructions(docs) : null,
+    );
+    session.emit('0', {
+      type: 'session_configured',
+      session_id: session.id,
+      model: session.settings.model,
+      reasoning_effort: session.settings.effort,
+      history_log_id: 0,
+      history_entry_count: 0,
+      model_provider_id: options.config.modelProviderId,
+      approval_policy: session.settings.approvalPolicy,
+      sandbox_policy: session.settings.sandboxPolicy,
+      cwd: session.settings.cwd,
+    });
+    return session;
+  }
+
+  /** The settings the next turn will use. */
+  get turnSettings(): TurnSettings {
+    return this.settings;
+  }
+
+  /** The conversation as the model will next see it (context messages first). */
+  get conversation(): readonly ResponseItem[] {
+    return this.history;
+  }
+
+  /** Whether a turn is running. */
+  get busy(): boolean {
+    return this.active !== null;
+  }
+
+  /**
+   * Queues an op and returns its submission id, which the events it causes carry. Throws a
+   * `SessionError` naming the bad field when the op is malformed, or `closed` after shutdown.
+   * User input during a turn is delivered to the model at its next step.
+   */
+  submit(op: core.Op): string {
+    if (this.closed) throw new SessionError('closed', 'the session has shut down');
+    const parsed = core.OpSchema.safeParse(op);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      const where = issue?.path.length ? `\`${issue.path.join('.')}\`` : 'the op';
+      throw new SessionError(
+        'invalid_op',
+        `invalid op: ${where}: ${issue?.message ?? 'malformed'}`,
+      );
+    }
+    const id = String(this.nextSubmission++);
+    this.dispatch(id, parsed.data);
+    return id;
+  }
+
+  /** Every event, in order, until the session shuts down. One reader at a time. */
+  events(): AsyncIterable<core.Event> {
+    return this.queue;
+  }
+
+  /** The next event; `undefined` once the session has shut down and every event was read. */
+  nextEvent(): Promise<core.Event | undefined> {
+    return this.queue.next();
+  }
+
+  /** Shuts the session down (as the `shutdown` op) and resolves when it is done. */
+  shutdown(): Promise<void> {
+    if (!this.closed) this.submit({ type: 'shutdown' });
+    return this.shutdownDone ?? Promise.resolve();
+  }
+
+  private dispatch(id: string, op: core.Op): void {
+    switch (op.type) {
+      case 'user_input':
+        this.userInput(id, op.items, this.settings, op.final_output_json_schema ?? null);
+        return;
+      case 'user_turn': {
+        this.settings = overrideSettings(this.settings, op);
+        this.userInput(id, op.items, this.settings, op.final_output_json_schema ?? null);
+        return;
+      }
+      case 'override_turn_context':
+        this.settings = overrideSettings(this.settings, op);
+        return;
+      case 'interrupt':
+        if (this.active) this.active.runner.interrupt();
+        else this.approvals.abortAll();
+        return;
+      case 'exec_approval':
+        this.approvals.answer('exec', op.id, op.decision);
+        return;
+      case 'patch_approval':
+        this.approvals.answer('patch', op.id, op.decision);
+        return;
+      case 'add_to_history':
+      case 'get_history_entry_request':
+        this.logger.debug(`ignoring ${op.type}: the cross-session history is not kept yet`);
+        return;
+      case 'shutdown':
+        this.shutdownDone = this.shutdownNow(id);
+        return;
+    }
+  }
+
+  private userInput(
+    submissionId: string,
+    items: readonly core.InputItem[],
+    settings: TurnSettings,
+    outputSchema: Readonly<Record<string, unknown>> | null,
+  ): void {
+    // A turn that has decided to finish no longer takes input: this input starts the next one.
+    if (this.active?.runner.steer(items)) return;
+    const context: TurnContext = {
+      ...settings,
+      turnId: uuidv7(),
+      submissionId,
+      outputSchema: outputSchema as JsonSchema | null,
+    };
+    this.refreshContextMessages(context);
+    const runner = new TurnRunner({
+      context,
+      history: this.history,
+      initialInput: items,
+      modelClient: this.modelClient,
+      services: this.services,
+      approvals: this.approvals,
+      threadUsage: this.usage.thread,
+      sessionId: this.id,
+      emit: (msg) => this.emit(submissionId, msg),
+      waitForReader: () => this.queue.waitForRoom(),
+      logger: this.logger,
+    });
+    const done = this.lastTurn.then(() => runner.run());
+    const active: ActiveTurn = { runner, done };
+    this.active = active;
+    this.lastTurn = done.finally(() => {
+      if (this.active === active) this.active = null;
+    });
+  }
+
+  /** Puts the context messages in the conversation, again when the settings they describe change. */
+  private refreshContextMessages(context: TurnContext): void {
+    if (this.describedSettings && !contextChanged(this.describedSettings, context)) return;
+    this.history.push(
+      ...contextMessages({
+        settings: context,
+        previous: this.describedSettings,
+        config: this.options.config,
+        userInstructions: this.describedSettings ? null : this.userInstructions,
+        env: this.options.env ?? process.env,
+      }),
+    );
+    this.describedSettings = context;
+  }
+
+  private async shutdownNow(submissionId: string): Promise<void> {
+    this.closed = true;
+    this.active?.runner.interrupt();
+    this.approvals.abortAll();
+    await this.lastTurn.catch(() => undefined);
+    await this.unifiedExec.terminateAll().catch((error: unknown) => {
+      this.logger.warn('could not terminate every command at shutdown', error);
+    });
+    if (this.ownsExec)
+      await this.exec.close().catch((error: unknown) => {
+        this.logger.warn('could not close the exec-server connection', error);
+      });
+    this.emit(submissionId, { type: 'shutdown_complete' });
+    this.queue.close();
+  }
+
+  private emit(id: string, msg: core.EventMsg): void {
+    this.queue.push({ id, msg });
+  }
+}
+
+function emptyUsage(): core.TokenUsage {
+  return {
+    input_tokens: 0,
+    cached_input_tokens: 0,
+    output_tokens: 0,
+    reasoning_output_tokens: 0,
+    total_tokens: 0,
+  };
+}
+
+async function connectExecServer(
+  option: ExecServerOption | undefined,
+  logger: Logger,
+): Promise<{ exec: ExecServerClient; owned: boolean }> {
+  if (option instanceof ExecServerClient) return { exec: option, owned: false };
+  if (option === undefined)
+    return { exec: ExecServerClient.connectInProcess({ logger }), owned: true };
+  try {
+    const exec = await ExecServerClient.connectWebSocket(option.url, {
+      token: option.token,
+      connectTimeoutMs: option.connectTimeoutMs,
+      clientName: 'codex-ts-core',
+      logger,
+    });
+    return { exec, owned: true };
+  } catch (error) {
+    throw new SessionError(
+      'exec_server',
+      `could not connect to the exec-server at ${option.url}: ${(error as Error).message}`,
+      { cause: error },
+    );
+  }
+}
+
+export { emptyUsage };

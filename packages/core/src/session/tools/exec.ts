@@ -1,0 +1,350 @@
+import { resolve } from 'node:path';
+import type { core, exec } from '@codex/protocol';
+import { assessCommand } from '../../sandbox/assessment.js';
+import { extractPatchFromCommand, extractPatchFromScript } from '../../tools/apply-patch/index.js';
+import { formatShellOutputForModel, parseShellArgs, runShellCommand } from '../../tools/shell.js';
+import {
+  createExecCommandToolSpec,
+  createShellToolSpec,
+  createWriteStdinToolSpec,
+} from '../../tools/specs/shell-specs.js';
+import { parseExecCommandArgs, parseWriteStdinArgs } from '../../tools/unified-exec/arguments.js';
+import { defaultUserShell, shellCommandArgv } from '../../tools/unified-exec/command.js';
+import { unifiedExecEnv } from '../../tools/unified-exec/environment.js';
+import type { ExecCommandResult } from '../../tools/unified-exec/index.js';
+import type { ToolHandler, ToolInvocation } from '../tool-call.js';
+import { askApproval } from './approval.js';
+import type { ToolServices } from './index.js';
+import { runPatch } from './patch.js';
+import { argumentsOf, durationOf, failureOutput, wallTimeSeconds } from './shared.js';
+
+/** A command still running after the `exec_command` call that started it returned. */
+export interface RunningCommand {
+  readonly callId: string;
+  readonly turnId: string;
+  readonly argv: readonly string[];
+  readonly cwd: string;
+  readonly startedAt: number;
+}
+
+/** Output deltas sent per command; the rest is still in `exec_command_end`'s aggregate. */
+const MAX_OUTPUT_DELTAS_PER_CALL = 10_000;
+const MAX_OUTPUT_DELTA_BYTES_PER_CALL = 8 * 1024 * 1024;
+
+/** Emits `exec_command_output_delta`s for one call, up to the per-call caps. */
+function outputDeltas(invocation: ToolInvocation, callId: string) {
+  let count = 0;
+  let bytes = 0;
+  return (chunk: Buffer, stream: exec.ExecOutputStream) => {
+    if (
+      count >= MAX_OUTPUT_DELTAS_PER_CALL ||
+      bytes + chunk.length > MAX_OUTPUT_DELTA_BYTES_PER_CALL
+    )
+      return;
+    count++;
+    bytes += chunk.length;
+    invocation.emit({
+      type: 'exec_command_output_delta',
+      call_id: callId,
+      stream: stream === 'stderr' ? 'stderr' : 'stdout',
+      chunk: chunk.toString('base64'),
+      turn_id: invocation.turn.turnId,
+    });
+  };
+}
+
+/** The text the model gets when a command was not run. */
+const notRun = (tool: string, why: string) => `${tool} failed: ${why}`;
+/** The original's words for a command the user declined. */
+const REJECTED_BY_USER = 'CreateProcess { message: "Rejected(\\"rejected by user\\")" }';
+
+/**
+ * Decides whether a command may run: runs it (resolves true), refuses it (false, with the
+ * model's message in `refusal`), after asking the user when the policy says so.
+ */
+async function mayRun(
+  invocation: ToolInvocation,
+  tool: string,
+  argv: readonly string[],
+  cwd: string,
+  justification: string | undefined,
+): Promise<{ readonly run: true } | { readonly run: false; readonly refusal: string }> {
+  const { turn, approvals, call } = invocation;
+  const sessionKey = `exec:${JSON.stringify(argv)}`;
+  const verdict = assessCommand({
+    argv,
+    approvalPolicy: turn.approvalPolicy,
+    sandboxPolicy: turn.sandboxPolicy,
+    justification: justification ?? null,
+    approvedForSession: approvals.isApprovedForSession(sessionKey),
+  });
+  if (verdict.action === 'run') return { run: true };
+  if (verdict.action === 'reject')
+    return { run: false, refusal: notRun(tool, `rejected: ${verdict.reason}`) };
+  const answer = await askApproval(
+    invocation,
+    {
+      type: 'exec_approval_request',
+      call_id: call.callId,
+      command: [...argv],
+      cwd,
+      reason: verdict.reason,
+    },
+    sessionKey,
+  );
+  if (answer === 'approved') return { run: true };
+  invocation.emit({
+    type: 'exec_command_end',
+    call_id: call.callId,
+    stdout: '',
+    stderr: '',
+    aggregated_output: '',
+    exit_code: -1,
+    duration: durationOf(0),
+    turn_id: turn.turnId,
+    command: [...argv],
+    cwd,
+    status: 'declined',
+  });
+  return {
+    run: false,
+    refusal: notRun(
+      tool,
+      answer === 'timed_out'
+        ? 'the approval request timed out and was declined; the command did not run'
+        : REJECTED_BY_USER,
+    ),
+  };
+}
+
+/** The model ran `apply_patch` through a shell: handled as a patch, reported as a command. */
+async function interceptedPatch(
+  invocation: ToolInvocation,
+  patch: string,
+  cwd: string,
+): Promise<string> {
+  const started = performance.now();
+  const outcome = await runPatch(invocation, patch, cwd);
+  return `Wall time: ${wallTimeSeconds(performance.now() - started)} seconds\nOutput:\n${outcome.output}`;
+}
+
+function emitBegin(
+  invocation: ToolInvocation,
+  argv: readonly string[],
+  cwd: string,
+  source: core.ExecCommandSource,
+): void {
+  const script = argv.length === 3 && /^-l?c$/.test(argv[1] ?? '') ? argv[2] : undefined;
+  invocation.emit({
+    type: 'exec_command_begin',
+    call_id: invocation.call.callId,
+    command: [...argv],
+    cwd,
+    parsed_cmd: [{ type: 'unknown', cmd: script ?? argv.join(' ') }],
+    turn_id: invocation.turn.turnId,
+    source,
+  });
+}
+
+function emitEnd(
+  emit: ToolInvocation['emit'],
+  command: RunningCommand,
+  result: { exitCode: number; aggregatedOutput: string; formatted: string; durationMs: number },
+  source: core.ExecCommandSource,
+): void {
+  emit({
+    type: 'exec_command_end',
+    call_id: command.callId,
+    stdout: result.aggregatedOutput,
+    stderr: '',
+    aggregated_output: result.aggregatedOutput,
+    exit_code: result.exitCode,
+    duration: durationOf(result.durationMs),
+    formatted_output: result.formatted,
+    turn_id: command.turnId,
+    command: [...command.argv],
+    cwd: command.cwd,
+    source,
+    status: result.exitCode === 0 ? 'completed' : 'failed',
+  });
+}
+
+/** `exec_command`: runs a shell command; one still running after the yield keeps a session. */
+export function execCommandTool(services: ToolServices): ToolHandler {
+  return {
+    spec: createExecCommandToolSpec(),
+    parallel: true,
+    async handle(invocation) {
+      const { call, turn, signal } = invocation;
+      let args: ReturnType<typeof parseExecCommandArgs>;
+      try {
+        args = parseExecCommandArgs(argumentsOf(call));
+      } catch (error) {
+        return failureOutput(error);
+      }
+      const cwd = resolve(turn.cwd, args.workdir ?? '.');
+      const patch = extractPatchFromScript(args.cmd);
+      if (patch)
+        return {
+          output: await interceptedPatch(
+            invocation,
+            patch.patch,
+            resolve(cwd, patch.workdir ?? '.'),
+          ),
+        };
+      const shell = args.shell ?? defaultUserShell(services.env);
+      const argv = shellCommandArgv(shell, args.cmd, args.login ?? true);
+      const permission = await mayRun(invocation, 'exec_command', argv, cwd, args.justification);
+      if (!permission.run) return { output: permission.refusal };
+      emitBegin(invocation, argv, cwd, 'unified_exec_startup');
+      const started = Date.now();
+      let result: ExecCommandResult;
+      try {
+        result = await services.unifiedExec.execCommand({
+          callId: call.callId,
+          cmd: args.cmd,
+          workdir: cwd,
+          shell,
+          login: args.login ?? true,
+          tty: args.tty,
+          yieldTimeMs: args.yieldTimeMs,
+          maxOutputTokens: args.maxOutputTokens,
+          signal,
+          onOutput: outputDeltas(invocation, call.callId),
+        });
+      } catch (error) {
+        if (signal.aborted) throw error;
+        return failureOutput(error);
+      }
+      const command: RunningCommand = {
+        callId: call.callId,
+        turnId: turn.turnId,
+        argv,
+        cwd,
+        startedAt: started,
+      };
+      const formatted = services.unifiedExec.formatForModel(result);
+      if (result.exitCode !== null)
+        emitEnd(
+          invocation.emit,
+          command,
+          {
+            exitCode: result.exitCode,
+            aggregatedOutput: result.aggregatedOutput,
+            formatted,
+            durationMs: result.durationMs,
+          },
+          'unified_exec_startup',
+        );
+      else if (result.sessionId !== null) services.runningCommands.set(result.sessionId, command);
+      return { output: formatted };
+    },
+  };
+}
+
+/** `write_stdin`: writes to (or polls) a running command's session. */
+export function writeStdinTool(services: ToolServices): ToolHandler {
+  return {
+    spec: createWriteStdinToolSpec(),
+    parallel: true,
+    async handle(invocation) {
+      const { call, signal } = invocation;
+      let args: ReturnType<typeof parseWriteStdinArgs>;
+      try {
+        args = parseWriteStdinArgs(argumentsOf(call));
+      } catch (error) {
+        return failureOutput(error);
+      }
+      const command = services.runningCommands.get(args.sessionId);
+      let result: ExecCommandResult;
+      try {
+        result = await services.unifiedExec.writeStdin({
+          callId: call.callId,
+          sessionId: args.sessionId,
+          chars: args.chars,
+          yieldTimeMs: args.yieldTimeMs,
+          maxOutputTokens: args.maxOutputTokens,
+          signal,
+          onOutput: outputDeltas(invocation, command?.callId ?? call.callId),
+        });
+      } catch (error) {
+        if (signal.aborted) throw error;
+        return failureOutput(error);
+      }
+      const formatted = services.unifiedExec.formatForModel(result);
+      if (result.exitCode !== null && command) {
+        services.runningCommands.delete(args.sessionId);
+        emitEnd(
+          invocation.emit,
+          command,
+          {
+            exitCode: result.exitCode,
+            aggregatedOutput: result.aggregatedOutput,
+            formatted,
+            durationMs: Date.now() - command.startedAt,
+          },
+          'unified_exec_interaction',
+        );
+      }
+      return { output: formatted };
+    },
+  };
+}
+
+/** The legacy `shell` tool (and `local_shell` calls): an argv run to completion. */
+export function shellTool(services: ToolServices): ToolHandler {
+  return {
+    spec: createShellToolSpec(),
+    parallel: true,
+    async handle(invocation) {
+      const { call, turn, signal } = invocation;
+      let args: ReturnType<typeof parseShellArgs>;
+      try {
+        args = parseShellArgs(argumentsOf(call));
+      } catch (error) {
+        return failureOutput(error);
+      }
+      const cwd = resolve(turn.cwd, args.workdir ?? '.');
+      const patch = extractPatchFromCommand(args.command);
+      if (patch)
+        return {
+          output: await interceptedPatch(
+            invocation,
+            patch.patch,
+            resolve(cwd, patch.workdir ?? '.'),
+          ),
+        };
+      const permission = await mayRun(invocation, 'shell', args.command, cwd, args.justification);
+      if (!permission.run) return { output: permission.refusal };
+      emitBegin(invocation, args.command, cwd, 'agent');
+      try {
+        const result = await runShellCommand({
+          client: services.exec,
+          callId: call.callId,
+          command: args.command,
+          workdir: cwd,
+          timeoutMs: args.timeoutMs,
+          env: unifiedExecEnv(services.env),
+          signal,
+          onOutput: outputDeltas(invocation, call.callId),
+        });
+        const formatted = formatShellOutputForModel(result);
+        emitEnd(
+          invocation.emit,
+          { callId: call.callId, turnId: turn.turnId, argv: args.command, cwd, startedAt: 0 },
+          {
+            exitCode: result.exitCode,
+            aggregatedOutput: result.aggregatedOutput,
+            formatted,
+            durationMs: result.durationMs,
+          },
+          'agent',
+        );
+        return { output: formatted };
+      } catch (error) {
+        if (signal.aborted) throw error;
+        return failureOutput(error);
+      }
+    },
+  };
+}

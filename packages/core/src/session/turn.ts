@@ -1,0 +1,371 @@
+import { CodexError, type Logger, uuidv7 } from '@codex/common';
+import type { core } from '@codex/protocol';
+import { ModelError } from '../client/errors.js';
+import type { ModelClient } from '../client/model-client.js';
+import type { ResponseEvent, ResponseItem, TokenUsage } from '../client/types.js';
+import type { Approvals } from './approvals.js';
+import { modelFamily, unknownModelWarning } from './model-family.js';
+import { TURN_ABORTED_MESSAGE, userInputItem, userInputItemOf } from './prompt.js';
+import { outputItemFor, type ToolCall, type ToolResult, toolCallOf } from './tool-call.js';
+import { type ToolServices, toolsFor } from './tools/index.js';
+import type { TurnContext } from './turn-context.js';
+import { TurnDiffTracker } from './turn-diff.js';
+
+/** What a turn needs from its session. */
+export interface TurnRunnerOptions {
+  readonly context: TurnContext;
+  /** The session's conversation; the turn appends to it. */
+  readonly history: ResponseItem[];
+  readonly initialInput: readonly core.InputItem[];
+  readonly modelClient: ModelClient;
+  readonly services: ToolServices;
+  readonly approvals: Approvals;
+  /** The session's running total, updated in place. */
+  readonly threadUsage: TokenUsage;
+  readonly sessionId: string;
+  readonly emit: (msg: core.EventMsg) => void;
+  /** Resolves when the event reader has caught up (undefined: no need to wait). */
+  readonly waitForReader: () => Promise<void> | undefined;
+  readonly logger: Logger;
+}
+
+/** What one model request produced. */
+interface Sample {
+  readonly calls: ToolCall[];
+  readonly lastAgentMessage: string | null;
+}
+
+/** Thrown inside the turn once it is interrupted or a decision aborted it. */
+class TurnAborted extends Error {}
+
+const addUsage = (total: TokenUsage, add: TokenUsage): TokenUsage => ({
+  input_tokens: total.input_tokens + add.input_tokens,
+  cached_input_tokens: (total.cached_input_tokens ?? 0) + (add.cached_input_tokens ?? 0),
+  output_tokens: total.output_tokens + add.output_tokens,
+  reasoning_output_tokens:
+    (total.reasoning_output_tokens ?? 0) + (add.reasoning_output_tokens ?? 0),
+  total_tokens: total.total_tokens + add.total_tokens,
+});
+
+/**
+ * One turn: the user's input goes to the model; tool calls run and their outputs go back;
+ * this repeats until the model answers without calling a tool and no steering input waits.
+ * Ends with exactly one `task_complete` or `turn_aborted`.
+ */
+export class TurnRunner {
+  private readonly controller = new AbortController();
+  private readonly pending: Array<readonly core.InputItem[]> = [];
+  private accepting = true;
+  private readonly diff: TurnDiffTracker;
+  private turnUsage: TokenUsage = {
+    input_tokens: 0,
+    cached_input_tokens: 0,
+    output_tokens: 0,
+    reasoning_output_tokens: 0,
+    total_tokens: 0,
+  };
+  private readonly family;
+
+  constructor(private readonly options: TurnRunnerOptions) {
+    this.diff = new TurnDiffTracker(options.context.cwd);
+    this.family = modelFamily(options.context.model, options.services.config);
+  }
+
+  private get context(): TurnContext {
+    return this.options.context;
+  }
+
+  /** Delivers input to the model at the turn's next step; false once the turn is finishing. */
+  steer(items: readonly core.InputItem[]): boolean {
+    if (!this.accepting) return false;
+    this.pending.push(items);
+    return true;
+  }
+
+  /** Aborts the model stream, terminates running commands and cancels pending approvals. */
+  interrupt(): void {
+    if (this.controller.signal.aborted) return;
+    this.controller.abort(new TurnAborted('interrupted'));
+    this.options.approvals.abortAll();
+    this.options.services.unifiedExec.terminateAll().catch((error: unknown) => {
+      this.options.logger.warn('could not terminate every command on interrupt', error);
+    });
+  }
+
+  async run(): Promise<void> {
+    const { emit } = this.options;
+    const turnId = this.context.turnId;
+    emit({
+      type: 'task_started',
+      turn_id: turnId,
+      model_context_window: this.family.contextWindow,
+    });
+    if (!this.family.known)
+      emit({ type: 'warning', message: unknownModelWarning(this.family.slug), turn_id: turnId });
+    let lastAgentMessage: string | null = null;
+    try {
+      await this.record(this.options.initialInput);
+      for (;;) {
+        this.throwIfAborted();
+        while (this.pending.length > 0) await this.record(this.pending.shift() ?? []);
+        const sample = await this.sample();
+        lastAgentMessage = sample.lastAgentMessage ?? lastAgentMessage;
+        if (sample.calls.length > 0) {
+          await this.runTools(sample.calls);
+          continue;
+        }
+        if (this.pending.length > 0) continue;
+        // No await between this check and `accepting = false`: input that arrives later
+        // starts the next turn instead of being lost in this one.
+        this.accepting = false;
+        break;
+      }
+      emit({ type: 'task_complete', turn_id: turnId, last_agent_message: lastAgentMessage });
+    } catch (error) {
+      this.accepting = false;
+      if (this.controller.signal.aborted || error instanceof TurnAborted) {
+        await this.finishAborted();
+        return;
+      }
+      const message = (error as Error).message ?? String(error);
+      const code = CodexError.isInstance(error) ? (error as CodexError).code : undefined;
+      if (!ModelError.isInstance(error))
+        this.options.logger.error(`turn ${turnId} failed: ${message}`, error);
+      emit({ type: 'error', message, turn_id: turnId, ...(code ? { code } : {}) });
+      this.repairHistory('the turn ended with an error before this call finished');
+      emit({ type: 'task_complete', turn_id: turnId, last_agent_message: null });
+    }
+  }
+
+  private throwIfAborted(): void {
+    if (this.controller.signal.aborted) throw new TurnAborted('interrupted');
+  }
+
+  /** Ends an aborted turn: outputs for unfinished calls, the abort marker, `turn_aborted`. */
+  private async finishAborted(): Promise<void> {
+    this.options.approvals.abortAll();
+    await this.options.services.unifiedExec.terminateAll().catch((error: unknown) => {
+      this.options.logger.warn('could not terminate every command on interrupt', error);
+    });
+    this.repairHistory('aborted');
+    // Steering input that never reached the model is kept for the next turn.
+    for (const items of this.pending.splice(0)) this.recordNow(items);
+    this.options.history.push(userInputItem(TURN_ABORTED_MESSAGE));
+    this.options.emit({
+      type: 'turn_aborted',
+      reason: 'interrupted',
+      turn_id: this.context.turnId,
+    });
+  }
+
+  /** Answers every call in the history that has no output yet, so the next request is valid. */
+  private repairHistory(output: string): void {
+    const history = this.options.history;
+    const answered = new Set<string>();
+    for (const item of history)
+      if (item.type === 'function_call_output' || item.type === 'custom_tool_call_output')
+        if (item.call_id) answered.add(item.call_id);
+    for (const item of [...history]) {
+      const call = toolCallOf(item);
+      if (call && !answered.has(call.callId)) history.push(outputItemFor(call, output));
+    }
+  }
+
+  private async record(items: readonly core.InputItem[]): Promise<void> {
+    const item = await userInputItemOf(items);
+    this.pushUser(items, item);
+  }
+
+  /** Records input without reading local images (used when the turn is already over). */
+  private recordNow(items: readonly core.InputItem[]): void {
+    const text = items.flatMap((item) => (item.type === 'text' ? [item.text] : [])).join('\n');
+    this.pushUser(items, userInputItem(text));
+  }
+
+  private pushUser(items: readonly core.InputItem[], item: ResponseItem): void {
+    this.options.history.push(item);
+    const images = items.flatMap((entry) => (entry.type === 'image' ? [entry.image_url] : []));
+    const localImages = items.flatMap((entry) =>
+      entry.type === 'local_image' ? [entry.path] : [],
+    );
+    this.options.emit({
+      type: 'user_message',
+      message: items.flatMap((entry) => (entry.type === 'text' ? [entry.text] : [])).join('\n'),
+      turn_id: this.context.turnId,
+      item_id: uuidv7(),
+      images: images.length > 0 ? images : null,
+      ...(localImages.length > 0 ? { local_images: localImages } : {}),
+    });
+  }
+
+  /** One model request: streams it, emits what it says, returns its tool calls. */
+  private async sample(): Promise<Sample> {
+    const { modelClient, history } = this.options;
+    const context = this.context;
+    const turnId = context.turnId;
+    const tools = toolsFor(this.family, this.options.services);
+    const stream = modelClient.stream(
+      {
+        input: history,
+        tools: [...tools.values()].map((tool) => tool.spec),
+        parallelToolCalls: true,
+        ...(context.outputSchema ? { outputSchema: context.outputSchema } : {}),
+      },
+      {
+        model: context.model,
+        reasoningEffort: context.effort,
+        reasoningSummary: context.summary,
+        threadId: this.options.sessionId,
+        signal: this.controller.signal,
+      },
+    );
+    let items: ResponseItem[] = [];
+    let lastAgentMessage: string | null = null;
+    for await (const event of stream) {
+      const wait = this.options.waitForReader();
+      if (wait) await wait;
+      this.throwIfAborted();
+      lastAgentMessage = this.onStreamEvent(event, items, turnId) ?? lastAgentMessage;
+      if (event.type === 'retrying') items = [];
+    }
+    history.push(...items);
+    const calls = items.flatMap((item) => toolCallOf(item) ?? []);
+    return { calls, lastAgentMessage };
+  }
+
+  /** Emits the events for one stream event; returns the agent's message when one completes. */
+  private onStreamEvent(
+    event: ResponseEvent,
+    items: ResponseItem[],
+    turnId: string,
+  ): string | null {
+    const { emit } = this.options;
+    switch (event.type) {
+      case 'outputTextDelta':
+        emit({
+          type: 'agent_message_delta',
+          delta: event.delta,
+          turn_id: turnId,
+          ...(event.itemId ? { item_id: event.itemId } : {}),
+        });
+        return null;
+      case 'reasoningSummaryDelta':
+        emit({
+          type: 'agent_reasoning_delta',
+          delta: event.delta,
+          turn_id: turnId,
+          summary_index: event.summaryIndex,
+          ...(event.itemId ? { item_id: event.itemId } : {}),
+        });
+        return null;
+      case 'outputItemDone': {
+        const item = event.item;
+        if (item.type === 'other') return null;
+        items.push(item);
+        if (item.type === 'message' && item.role === 'assistant') {
+          const text = item.content
+            .flatMap((part) => (part?.type === 'output_text' ? [part.text] : []))
+            .join('');
+          emit({
+            type: 'agent_message',
+            message: text,
+            turn_id: turnId,
+            ...(item.id ? { item_id: item.id } : {}),
+          });
+          return text;
+        }
+        if (item.type === 'reasoning') {
+          for (const part of item.summary)
+            emit({
+              type: 'agent_reasoning',
+              text: part.text,
+              turn_id: turnId,
+              ...(item.id ? { item_id: item.id } : {}),
+            });
+        }
+        return null;
+      }
+      case 'retrying':
+        emit({
+          type: 'stream_error',
+          message: `Reconnecting... ${event.attempt}/${event.maxAttempts} (${event.reason})`,
+          turn_id: turnId,
+        });
+        return null;
+      case 'completed':
+        if (event.tokenUsage) this.countTokens(event.tokenUsage);
+        return null;
+      default:
+        return null;
+    }
+  }
+
+  private countTokens(last: TokenUsage): void {
+    this.turnUsage = addUsage(this.turnUsage, last);
+    const thread = addUsage(this.options.threadUsage, last);
+    Object.assign(this.options.threadUsage, thread);
+    this.options.emit({
+      type: 'token_count',
+      ...last,
+      turn_id: this.context.turnId,
+      info: {
+        total_token_usage: thread,
+        last_token_usage: last,
+        turn_token_usage: this.turnUsage,
+        model_context_window: this.family.contextWindow,
+      },
+    });
+  }
+
+  /**
+   * Runs the calls of one response. Calls to parallel-safe tools run together; any other call
+   * waits for those before it and holds back those after it. Outputs join the conversation in
+   * the order the model made the calls.
+   */
+  private async runTools(calls: readonly ToolCall[]): Promise<void> {
+    const tools = toolsFor(this.family, this.options.services);
+    const results: Array<Promise<ToolResult>> = [];
+    let batch: Array<Promise<unknown>> = [];
+    for (const call of calls) {
+      const handler = tools.get(call.name === 'local_shell' ? 'shell' : call.name);
+      if (!handler?.parallel) {
+        await Promise.allSettled(batch);
+        batch = [];
+      }
+      const result = this.runTool(call);
+      results.push(result);
+      if (handler?.parallel) batch.push(result);
+      else await result.catch(() => undefined);
+    }
+    const settled = await Promise.allSettled(results);
+    this.throwIfAborted();
+    calls.forEach((call, index) => {
+      const outcome = settled[index];
+      if (!outcome) return;
+      if (outcome.status === 'rejected') throw outcome.reason;
+      this.options.history.push(outputItemFor(call, outcome.value.output));
+      this.options.history.push(...(outcome.value.followUp ?? []));
+    });
+  }
+
+  private async runTool(call: ToolCall): Promise<ToolResult> {
+    const tools = toolsFor(this.family, this.options.services);
+    const handler = tools.get(call.kind === 'local_shell' ? 'shell' : call.name);
+    if (!handler) return { output: `unsupported call: ${call.name}` };
+    try {
+      return await handler.handle({
+        call,
+        turn: this.context,
+        signal: this.controller.signal,
+        approvals: this.options.approvals,
+        diff: this.diff,
+        emit: this.options.emit,
+        abortTurn: () => this.interrupt(),
+      });
+    } catch (error) {
+      if (this.controller.signal.aborted) throw new TurnAborted('interrupted');
+      this.options.logger.warn(`tool ${call.name} (${call.callId}) failed`, error);
+      return { output: `tool ${call.name} failed: ${(error as Error).message}` };
+    }
+  }
+}

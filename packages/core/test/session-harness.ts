@@ -1,0 +1,141 @@
+import { mkdtempSync, realpathSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type Logger, silentLogger } from '@codex/common';
+import type { core } from '@codex/protocol';
+import { createTempCodexHome, type MockResponsesServer } from '@codex/test-support';
+import { loadConfig } from '../src/config/load.js';
+import { Session } from '../src/session/session.js';
+
+/** Reads a session's events in the background so tests can wait for them. */
+export class EventLog {
+  readonly events: core.Event[] = [];
+  private waiters: Array<() => void> = [];
+  readonly done: Promise<void>;
+
+  constructor(session: Session) {
+    this.done = (async () => {
+      for await (const event of session.events()) {
+        this.events.push(event);
+        for (const wake of this.waiters.splice(0)) wake();
+      }
+    })();
+  }
+
+  /** The event messages so far. */
+  get msgs(): core.EventMsg[] {
+    return this.events.map((event) => event.msg);
+  }
+
+  /** Event types so far, in order. */
+  get types(): string[] {
+    return this.msgs.map((msg) => msg.type);
+  }
+
+  of<T extends core.EventMsgType>(type: T): core.EventMsgOf<T>[] {
+    return this.msgs.filter((msg): msg is core.EventMsgOf<T> => msg.type === type);
+  }
+
+  /** Resolves with the `nth` (1-based) event of `type` once it arrives. */
+  async waitFor<T extends core.EventMsgType>(
+    type: T,
+    nth = 1,
+    timeoutMs = 15_000,
+  ): Promise<core.EventMsgOf<T>> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const found = this.of(type)[nth - 1];
+      if (found) return found;
+      const left = deadline - Date.now();
+      if (left <= 0)
+        throw new Error(`no ${type} #${nth} within ${timeoutMs} ms; saw: ${this.types.join(', ')}`);
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, left);
+        this.waiters.push(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+    }
+  }
+}
+
+export interface HarnessOptions {
+  readonly model?: string;
+  readonly approvalPolicy?: 'untrusted' | 'on-failure' | 'on-request' | 'never';
+  readonly sandboxMode?: 'read-only' | 'workspace-write' | 'danger-full-access';
+  readonly extraToml?: string;
+  readonly approvalTimeoutMs?: number;
+  readonly logger?: Logger;
+}
+
+export interface Harness {
+  readonly session: Session;
+  readonly log: EventLog;
+  /** The session's working directory (a fresh temp folder). */
+  readonly cwd: string;
+  dispose(): Promise<void>;
+}
+
+/** A session against the mock model, in a temp CODEX_HOME and a temp working directory. */
+export async function startSession(
+  mock: MockResponsesServer,
+  options: HarnessOptions = {},
+): Promise<Harness> {
+  const home = createTempCodexHome({
+    providerBaseUrl: mock.url,
+    model: options.model,
+    approvalPolicy: options.approvalPolicy,
+    sandboxMode: options.sandboxMode,
+    extraToml: options.extraToml,
+  });
+  const cwd = realpathSync(mkdtempSync(join(tmpdir(), 'codex-work-')));
+  const env = {
+    PATH: process.env.PATH,
+    HOME: home.path,
+    SHELL: '/bin/bash',
+    MOCK_API_KEY: 'dummy',
+  };
+  const { config } = await loadConfig({
+    codexHome: home.path,
+    systemConfigFile: null,
+    env,
+    overrides: { cwd },
+  });
+  const session = await Session.start({
+    config,
+    env,
+    logger: options.logger ?? silentLogger,
+    approvalTimeoutMs: options.approvalTimeoutMs,
+  });
+  const log = new EventLog(session);
+  return {
+    session,
+    log,
+    cwd,
+    async dispose() {
+      await session.shutdown();
+      await log.done;
+      home.dispose();
+      rmSync(cwd, { recursive: true, force: true });
+    },
+  };
+}
+
+/** The `input` items of the `n`th (0-based) request the mock received. */
+export function requestInput(mock: MockResponsesServer, n: number): Array<Record<string, unknown>> {
+  const body = mock.requests[n]?.body as { input?: Array<Record<string, unknown>> } | undefined;
+  if (!body?.input) throw new Error(`the mock has no request #${n}`);
+  return body.input;
+}
+
+/** The output the `n`th request carried for `callId`. */
+export function toolOutput(mock: MockResponsesServer, n: number, callId: string): unknown {
+  const item = requestInput(mock, n).find(
+    (entry) =>
+      (entry.type === 'function_call_output' || entry.type === 'custom_tool_call_output') &&
+      entry.call_id === callId,
+  );
+  if (!item) throw new Error(`request #${n} carries no output for ${callId}`);
+  return item.output;
+}
