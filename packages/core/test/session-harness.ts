@@ -5,7 +5,7 @@ import { type Logger, silentLogger } from '@codex/common';
 import type { core } from '@codex/protocol';
 import { createTempCodexHome, type MockResponsesServer } from '@codex/test-support';
 import { loadConfig } from '../src/config/load.js';
-import { Session } from '../src/session/session.js';
+import { type ExecServerOption, Session } from '../src/session/session.js';
 
 /** Reads a session's events in the background so tests can wait for them. */
 export class EventLog {
@@ -67,10 +67,15 @@ export interface HarnessOptions {
   readonly extraToml?: string;
   readonly approvalTimeoutMs?: number;
   readonly logger?: Logger;
+  readonly execServer?: ExecServerOption;
+  readonly maxPendingEventBytes?: number;
+  /** Do not start reading events (the test reads them itself, or not at all). */
+  readonly manualEvents?: boolean;
 }
 
 export interface Harness {
   readonly session: Session;
+  /** Absent with `manualEvents`. */
   readonly log: EventLog;
   /** The session's working directory (a fresh temp folder). */
   readonly cwd: string;
@@ -107,15 +112,19 @@ export async function startSession(
     env,
     logger: options.logger ?? silentLogger,
     approvalTimeoutMs: options.approvalTimeoutMs,
+    execServer: options.execServer,
+    maxPendingEventBytes: options.maxPendingEventBytes,
   });
-  const log = new EventLog(session);
+  const log = options.manualEvents ? undefined : new EventLog(session);
   return {
     session,
-    log,
+    log: log as EventLog,
     cwd,
     async dispose() {
-      await session.shutdown();
-      await log.done;
+      const shut = session.shutdown();
+      if (log) await log.done;
+      else while (await session.nextEvent());
+      await shut;
       home.dispose();
       rmSync(cwd, { recursive: true, force: true });
     },

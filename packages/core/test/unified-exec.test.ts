@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ExecServerClient } from '@codex/exec-server/client';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { ToolArgumentsError } from '../src/tools/arguments.js';
 import {
   createExecCommandToolSpec,
   createWriteStdinToolSpec,
@@ -8,7 +9,6 @@ import {
 import { parseExecCommandArgs, parseWriteStdinArgs } from '../src/tools/unified-exec/arguments.js';
 import { HeadTailBuffer } from '../src/tools/unified-exec/head-tail-buffer.js';
 import {
-  type ExecCommandResult,
   UnifiedExecError,
   UnifiedExecManager,
   type UnifiedExecManagerOptions,
@@ -208,7 +208,12 @@ describe('exec_command', () => {
     });
     const sessionId = opened.sessionId;
     if (sessionId === null) throw new Error('read exited');
-    const answered = await manager.writeStdin({ callId: 'w', sessionId, chars: 'hi\n' });
+    const answered = await manager.writeStdin({
+      callId: 'w',
+      sessionId,
+      chars: 'hi\n',
+      yieldTimeMs: 2_000,
+    });
     expect(answered.output).toBe('hi\r\ngot:hi\r\n');
     expect(answered.exitCode).toBe(0);
     expect(answered.sessionId).toBeNull();
@@ -443,7 +448,7 @@ describe('arguments', () => {
       try {
         parseExecCommandArgs(json);
       } catch (error) {
-        if (UnifiedExecError.isInstance(error) && error.code === 'invalid_arguments') {
+        if (ToolArgumentsError.isInstance(error) && error.code === 'invalid_arguments') {
           return error.message;
         }
         throw error;
@@ -533,17 +538,3 @@ describe('tool specs', () => {
     ]);
   });
 });
-
-// Keeps the result type in use for readers of this file: the fields the session relies on.
-const _resultFields: (keyof ExecCommandResult)[] = [
-  'chunkId',
-  'wallTimeSeconds',
-  'exitCode',
-  'sessionId',
-  'originalTokenCount',
-  'output',
-  'aggregatedOutput',
-  'command',
-  'durationMs',
-];
-void _resultFields;

@@ -178,7 +178,7 @@ export function responseEvents(
       type: 'response.output_item.added',
       data: { output_index: outputIndex, item: added },
     });
-    events.push(...entry.body(outputIndex));
+    for (const event of entry.body(outputIndex)) events.push(event);
     events.push({ type: 'response.output_item.done', data: { output_index: outputIndex, item } });
   });
   const input = usage.input_tokens;

@@ -40,6 +40,11 @@ export interface SessionOptions {
   readonly sessionId?: string;
   /** Environment for commands and the model client. Default `process.env`. */
   readonly env?: Readonly<Record<string, string | undefined>>;
+  /**
+   * Bytes of unread events above which the session stops reading the model stream until the
+   * reader catches up. Default 8 MiB.
+   */
+  readonly maxPendingEventBytes?: number;
   readonly logger?: Logger;
 }
 
@@ -58,7 +63,7 @@ interface ActiveTurn {
  */
 export class Session {
   readonly id: string;
-  private readonly queue = new EventQueue<core.Event>();
+  private readonly queue: EventQueue<core.Event>;
   private readonly approvals: Approvals;
   private readonly history: ResponseItem[] = [];
   private settings: TurnSettings;
@@ -82,6 +87,7 @@ export class Session {
     private readonly userInstructions: string | null,
   ) {
     this.logger = options.logger ?? defaultLogger;
+    this.queue = new EventQueue(options.maxPendingEventBytes);
     this.id = options.sessionId ?? uuidv7();
     this.settings = settingsFromConfig(options.config);
     this.approvals = new Approvals(
@@ -149,6 +155,11 @@ export class Session {
   /** The conversation as the model will next see it (context messages first). */
   get conversation(): readonly ResponseItem[] {
     return this.history;
+  }
+
+  /** Approximate bytes of events emitted but not read yet. */
+  get pendingEventBytes(): number {
+    return this.queue.queuedBytes;
   }
 
   /** Whether a turn is running. */

@@ -1,7 +1,7 @@
 import type { core } from '@codex/protocol';
 import { z } from 'zod';
 import type { ToolSpec } from '../client/types.js';
-import { parseToolArguments, ToolArgumentsError } from './arguments.js';
+import { parseFunctionArguments, ToolArgumentsError } from './arguments.js';
 
 /** `update_plan`: the agent's step list, shown to the user. */
 export const UPDATE_PLAN_SPEC: ToolSpec = {
@@ -48,11 +48,13 @@ export function parsePlanArgs(json: string): {
   explanation: string | null;
   plan: core.PlanItem[];
 } {
-  const args = parseToolArguments(json, UpdatePlanArgsSchema);
+  const args = parseFunctionArguments(UpdatePlanArgsSchema, json);
   const active = args.plan.filter((item) => item.status === 'in_progress').length;
   if (active > 1)
     throw new ToolArgumentsError(
+      'invalid_arguments',
       `failed to parse function arguments: at most one step can be in_progress (found ${active})`,
+      { detail: `at most one step can be in_progress (found ${active})` },
     );
   return { explanation: args.explanation ?? null, plan: args.plan };
 }

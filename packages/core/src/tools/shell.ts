@@ -6,13 +6,9 @@ import { randomUUID } from 'node:crypto';
 import type { ExecServerClient } from '@codex/exec-server/client';
 import type { exec } from '@codex/protocol';
 import { z } from 'zod';
+import { integerArgument, parseFunctionArguments } from './arguments.js';
 import { formattedTruncateText, type TruncationPolicy } from './truncate.js';
-import {
-  integerArgument,
-  parseFunctionArguments,
-  type SandboxPermissions,
-  SandboxPermissionsSchema,
-} from './unified-exec/arguments.js';
+import { type SandboxPermissions, SandboxPermissionsSchema } from './unified-exec/arguments.js';
 import { UnifiedExecError } from './unified-exec/errors.js';
 
 /** Timeout of a `shell` call that names none (the original's `DEFAULT_EXEC_COMMAND_TIMEOUT_MS`). */

@@ -2,7 +2,7 @@ import { stat } from 'node:fs/promises';
 import { isAbsolute, resolve } from 'node:path';
 import { z } from 'zod';
 import type { ToolSpec } from '../client/types.js';
-import { parseToolArguments, ToolArgumentsError } from './arguments.js';
+import { parseFunctionArguments, ToolArgumentsError } from './arguments.js';
 import { imageDataUrl } from './image-data.js';
 
 /** `view_image`: attach a local image to the conversation. */
@@ -22,6 +22,8 @@ export const VIEW_IMAGE_SPEC: ToolSpec = {
   },
 };
 
+const refused = (detail: string) => new ToolArgumentsError('invalid_arguments', detail, { detail });
+
 /** Largest image sent to the model. */
 export const MAX_IMAGE_BYTES = 20 * 1024 * 1024;
 
@@ -32,26 +34,22 @@ export async function viewImage(
   argumentsJson: string,
   cwd: string,
 ): Promise<{ path: string; imageUrl: string }> {
-  const { path: given } = parseToolArguments(argumentsJson, ViewImageArgsSchema);
+  const { path: given } = parseFunctionArguments(ViewImageArgsSchema, argumentsJson);
   const path = isAbsolute(given) ? given : resolve(cwd, given);
   let size: number;
   try {
     const info = await stat(path);
-    if (!info.isFile()) throw new ToolArgumentsError(`image path \`${path}\` is not a file`);
+    if (!info.isFile()) throw refused(`image path \`${path}\` is not a file`);
     size = info.size;
   } catch (error) {
-    if (error instanceof ToolArgumentsError) throw error;
-    throw new ToolArgumentsError(
-      `unable to locate image at \`${path}\`: ${(error as Error).message}`,
-    );
+    if (ToolArgumentsError.isInstance(error)) throw error;
+    throw refused(`unable to locate image at \`${path}\`: ${(error as Error).message}`);
   }
   if (size > MAX_IMAGE_BYTES)
-    throw new ToolArgumentsError(
-      `image \`${path}\` is ${size} bytes; the limit is ${MAX_IMAGE_BYTES}`,
-    );
+    throw refused(`image \`${path}\` is ${size} bytes; the limit is ${MAX_IMAGE_BYTES}`);
   try {
     return { path, imageUrl: await imageDataUrl(path) };
   } catch (error) {
-    throw new ToolArgumentsError((error as Error).message);
+    throw refused((error as Error).message);
   }
 }

@@ -8,7 +8,7 @@ import {
   formatSummary,
   previewPatch,
 } from '../../tools/apply-patch/index.js';
-import { parseToolArguments } from '../../tools/arguments.js';
+import { parseFunctionArguments } from '../../tools/arguments.js';
 import {
   APPLY_PATCH_FREEFORM_SPEC,
   APPLY_PATCH_FUNCTION_SPEC,
@@ -30,7 +30,7 @@ export function applyPatchTool(form: 'freeform' | 'function'): ToolHandler {
       try {
         patch =
           call.kind === 'function'
-            ? parseToolArguments(call.arguments, PatchArgsSchema).input
+            ? parseFunctionArguments(PatchArgsSchema, call.arguments).input
             : argumentsInput(invocation);
       } catch (error) {
         return failureOutput(error);

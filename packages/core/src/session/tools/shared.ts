@@ -1,5 +1,4 @@
 import { CodexError } from '@codex/common';
-import { ToolArgumentsError } from '../../tools/arguments.js';
 import type { ToolCall, ToolResult } from '../tool-call.js';
 
 /** A function call's JSON arguments, or a custom call's input. */
@@ -20,8 +19,7 @@ export function argumentsOf(call: ToolCall): string {
 
 /** The output for a call that failed in a way the model should hear about. */
 export function failureOutput(error: unknown): ToolResult {
-  if (error instanceof ToolArgumentsError || CodexError.isInstance(error))
-    return { output: (error as Error).message };
+  if (CodexError.isInstance(error)) return { output: (error as Error).message };
   throw error;
 }
 

@@ -10,8 +10,6 @@ export type UnifiedExecErrorCode =
   | 'write_failed'
   /** The process could not be started (bad working directory, program not found, ...). */
   | 'create_process'
-  /** The tool-call arguments are not valid JSON or do not match the tool's parameters. */
-  | 'invalid_arguments'
   /** The caller's AbortSignal fired; the process was terminated. */
   | 'aborted';
 

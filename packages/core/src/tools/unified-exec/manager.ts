@@ -247,9 +247,7 @@ export class UnifiedExecManager {
   async terminateAll(): Promise<void> {
     await Promise.allSettled([...this.pendingStarts]);
     const processes = [...this.running.values()];
-    for (const execProcess of this.store.values())
-      this.reservedSessionIds.delete(execProcess.sessionId);
-    this.store.clear();
+    for (const execProcess of [...this.store.values()]) this.release(execProcess);
     await Promise.all(processes.map((execProcess) => this.terminate(execProcess)));
     let timer: ReturnType<typeof setTimeout> | undefined;
     const timedOut = new Promise<'timeout'>((resolve) => {
@@ -263,7 +261,7 @@ export class UnifiedExecManager {
     if (outcome === 'timeout') {
       const left = processes
         .filter((execProcess) => !execProcess.hasExited)
-        .map((p) => p.sessionId);
+        .map((execProcess) => execProcess.sessionId);
       this.logger.warn(`unified exec sessions ${left.join(', ')} did not exit after terminate`);
     }
   }
