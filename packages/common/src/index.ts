@@ -1,4 +1,5 @@
 export { CodexError } from './errors.js';
+export { uuidv7 } from './ids.js';
 export {
   type ConsoleLoggerOptions,
   createConsoleLogger,
@@ -11,5 +12,4 @@ export {
   silentLogger,
   stderrLogger,
 } from './logger.js';
-export { uuidv7 } from './ids.js';
 export { MAX_TIMER_MS, timerFor } from './timers.js';
