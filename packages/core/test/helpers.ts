@@ -57,3 +57,21 @@ export function recordingLogger(): Logger & { readonly lines: string[] } {
   };
   return { lines, debug: record('debug'), warn: record('warn'), error: record('error') };
 }
+
+/** Whether a process with this pid exists (a zombie counts until reaped). */
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code !== 'ESRCH';
+  }
+}
+
+/** Polls until the process is gone or `withinMs` passes; resolves with whether it is gone. */
+export async function processGone(pid: number, withinMs = 5_000): Promise<boolean> {
+  const deadline = Date.now() + withinMs;
+  while (isAlive(pid) && Date.now() < deadline)
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  return !isAlive(pid);
+}

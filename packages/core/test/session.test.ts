@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { customToolCall, functionCall, MockResponsesServer, scripted } from '@codex/test-support';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { isAlive, processGone } from './helpers.js';
 import { type Harness, requestInput, startSession, toolOutput } from './session-harness.js';
 
 let mock: MockResponsesServer;
@@ -341,24 +342,6 @@ describe('apply_patch', () => {
   });
 });
 
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
-
-async function gone(pid: number, withinMs = 5_000): Promise<boolean> {
-  const deadline = Date.now() + withinMs;
-  while (Date.now() < deadline) {
-    if (!alive(pid)) return true;
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-  return !alive(pid);
-}
-
 describe('long-running commands, interrupts and steering', () => {
   it('write_stdin reaches a running cat (tty), which keeps its session between calls', async () => {
     mock.enqueue(
@@ -440,10 +423,10 @@ describe('long-running commands, interrupts and steering', () => {
     session.submit({ type: 'user_input', items: [{ type: 'text', text: 'sleep' }] });
     const delta = await log.waitFor('exec_command_output_delta');
     const pid = Number(/pid=(\d+)/.exec(Buffer.from(delta.chunk, 'base64').toString())?.[1]);
-    expect(alive(pid)).toBe(true);
+    expect(isAlive(pid)).toBe(true);
     session.submit({ type: 'interrupt' });
     await log.waitFor('turn_aborted');
-    expect(await gone(pid)).toBe(true);
+    expect(await processGone(pid)).toBe(true);
     session.submit({ type: 'user_input', items: [{ type: 'text', text: 'again' }] });
     await log.waitFor('task_complete');
     expect(toolOutput(mock, 1, 'sl')).toMatch(/aborted/);

@@ -1,4 +1,3 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import { ExecServerClient } from '@codex/exec-server/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -10,6 +9,7 @@ import {
 } from '../src/tools/shell.js';
 import { createShellToolSpec } from '../src/tools/specs/shell-specs.js';
 import { UnifiedExecError } from '../src/tools/unified-exec/errors.js';
+import { isAlive, processGone } from './helpers.js';
 
 const cwd = process.cwd();
 let client: ExecServerClient;
@@ -21,15 +21,6 @@ beforeAll(() => {
 afterAll(async () => {
   await client.close();
 });
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code !== 'ESRCH';
-  }
-}
 
 describe('runShellCommand', () => {
   it('runs an argv and returns stdout, stderr and their aggregate', async () => {
@@ -99,10 +90,8 @@ describe('runShellCommand', () => {
       (caught: unknown) => caught,
     );
     expect(UnifiedExecError.isInstance(error) && error.code).toBe('aborted');
-    const deadline = Date.now() + 3_000;
-    while (isAlive(pid) && Date.now() < deadline) await sleep(20);
     expect(pid).toBeGreaterThan(0);
-    expect(isAlive(pid)).toBe(false);
+    expect(await processGone(pid, 3_000)).toBe(true);
   });
 
   it('reports a program that cannot start', async () => {

@@ -1,4 +1,3 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import { ExecServerClient } from '@codex/exec-server/client';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ToolArgumentsError } from '../src/tools/arguments.js';
@@ -15,6 +14,7 @@ import {
 } from '../src/tools/unified-exec/index.js';
 import { sessionToPrune } from '../src/tools/unified-exec/pruning.js';
 import { modelOutput } from '../src/tools/unified-exec/result.js';
+import { isAlive, processGone } from './helpers.js';
 
 const cwd = process.cwd();
 let client: ExecServerClient;
@@ -38,19 +38,8 @@ function newManager(options: Partial<UnifiedExecManagerOptions> = {}): UnifiedEx
   return manager;
 }
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code !== 'ESRCH';
-  }
-}
-
 async function expectDead(pid: number, withinMs = 3_000): Promise<void> {
-  const deadline = Date.now() + withinMs;
-  while (isAlive(pid) && Date.now() < deadline) await sleep(20);
-  expect(isAlive(pid)).toBe(false);
+  expect(await processGone(pid, withinMs)).toBe(true);
 }
 
 /** Starts `cmd` behind `echo $$; exec ...` and returns the session and the OS pid. */

@@ -1,7 +1,11 @@
 import { resolve } from 'node:path';
 import type { core, exec } from '@codex/protocol';
 import { assessCommand } from '../../sandbox/assessment.js';
-import { extractPatchFromCommand, extractPatchFromScript } from '../../tools/apply-patch/index.js';
+import {
+  extractPatchFromCommand,
+  extractPatchFromScript,
+  type PatchInvocation,
+} from '../../tools/apply-patch/index.js';
 import { formatShellOutputForModel, parseShellArgs, runShellCommand } from '../../tools/shell.js';
 import {
   createExecCommandToolSpec,
@@ -12,7 +16,7 @@ import { parseExecCommandArgs, parseWriteStdinArgs } from '../../tools/unified-e
 import { defaultUserShell, shellCommandArgv } from '../../tools/unified-exec/command.js';
 import { unifiedExecEnv } from '../../tools/unified-exec/environment.js';
 import type { ExecCommandResult } from '../../tools/unified-exec/index.js';
-import type { ToolHandler, ToolInvocation } from '../tool-call.js';
+import type { ToolHandler, ToolInvocation, ToolResult } from '../tool-call.js';
 import { askApproval } from './approval.js';
 import type { ToolServices } from './index.js';
 import { runPatch } from './patch.js';
@@ -169,6 +173,29 @@ function emitEnd(
   });
 }
 
+/**
+ * The first steps every shell tool shares: parse the arguments, resolve the working directory,
+ * and hand an `apply_patch` run through the shell to the patch flow. Returns the tool's result
+ * when the call ends there.
+ */
+async function prepare<Args extends { readonly workdir?: string | undefined }>(
+  invocation: ToolInvocation,
+  parse: (json: string) => Args,
+  patchOf: (args: Args) => PatchInvocation | null,
+): Promise<{ readonly args: Args; readonly cwd: string } | { readonly result: ToolResult }> {
+  let args: Args;
+  try {
+    args = parse(argumentsOf(invocation.call));
+  } catch (error) {
+    return { result: failureOutput(error) };
+  }
+  const cwd = resolve(invocation.turn.cwd, args.workdir ?? '.');
+  const patch = patchOf(args);
+  if (!patch) return { args, cwd };
+  const dir = resolve(cwd, patch.workdir ?? '.');
+  return { result: { output: await interceptedPatch(invocation, patch.patch, dir) } };
+}
+
 /** `exec_command`: runs a shell command; one still running after the yield keeps a session. */
 export function execCommandTool(services: ToolServices): ToolHandler {
   return {
@@ -176,22 +203,11 @@ export function execCommandTool(services: ToolServices): ToolHandler {
     parallel: true,
     async handle(invocation) {
       const { call, turn, signal } = invocation;
-      let args: ReturnType<typeof parseExecCommandArgs>;
-      try {
-        args = parseExecCommandArgs(argumentsOf(call));
-      } catch (error) {
-        return failureOutput(error);
-      }
-      const cwd = resolve(turn.cwd, args.workdir ?? '.');
-      const patch = extractPatchFromScript(args.cmd);
-      if (patch)
-        return {
-          output: await interceptedPatch(
-            invocation,
-            patch.patch,
-            resolve(cwd, patch.workdir ?? '.'),
-          ),
-        };
+      const prepared = await prepare(invocation, parseExecCommandArgs, (args) =>
+        extractPatchFromScript(args.cmd),
+      );
+      if ('result' in prepared) return prepared.result;
+      const { args, cwd } = prepared;
       const shell = args.shell ?? defaultUserShell(services.env);
       const argv = shellCommandArgv(shell, args.cmd, args.login ?? true);
       const permission = await mayRun(invocation, 'exec_command', argv, cwd, args.justification);
@@ -298,22 +314,11 @@ export function shellTool(services: ToolServices): ToolHandler {
     parallel: true,
     async handle(invocation) {
       const { call, turn, signal } = invocation;
-      let args: ReturnType<typeof parseShellArgs>;
-      try {
-        args = parseShellArgs(argumentsOf(call));
-      } catch (error) {
-        return failureOutput(error);
-      }
-      const cwd = resolve(turn.cwd, args.workdir ?? '.');
-      const patch = extractPatchFromCommand(args.command);
-      if (patch)
-        return {
-          output: await interceptedPatch(
-            invocation,
-            patch.patch,
-            resolve(cwd, patch.workdir ?? '.'),
-          ),
-        };
+      const prepared = await prepare(invocation, parseShellArgs, (args) =>
+        extractPatchFromCommand(args.command),
+      );
+      if ('result' in prepared) return prepared.result;
+      const { args, cwd } = prepared;
       const permission = await mayRun(invocation, 'shell', args.command, cwd, args.justification);
       if (!permission.run) return { output: permission.refusal };
       emitBegin(invocation, args.command, cwd, 'agent');
