@@ -499,3 +499,55 @@ describe('long-running commands, interrupts and steering', () => {
     expect(input.filter((item) => item.type === 'function_call_output')).toHaveLength(1);
   });
 });
+
+describe('the event sequence of a turn with one approved command and one patch', () => {
+  it('is what servers build their items from', async () => {
+    const patchText = '*** Begin Patch\n*** Add File: notes.txt\n+approved\n*** End Patch';
+    mock.enqueue(
+      scripted.items([
+        functionCall(
+          'exec_command',
+          { cmd: 'echo building', justification: 'Build it?' },
+          { callId: 'call_cmd' },
+        ),
+      ]),
+      scripted.items([functionCall('apply_patch', { input: patchText }, { callId: 'call_patch' })]),
+      scripted.text('Built and noted.', { deltas: 2, id: 'msg_final' }),
+    );
+    harness = await startSession(mock, {
+      approvalPolicy: 'on-request',
+      sandboxMode: 'workspace-write',
+    });
+    const { session, log } = harness;
+    session.submit({ type: 'user_input', items: [{ type: 'text', text: 'build and note' }] });
+    await log.waitFor('exec_approval_request');
+    session.submit({ type: 'exec_approval', id: 'call_cmd', decision: 'approved' });
+    await log.waitFor('task_complete');
+    expect(log.types).toStrictEqual([
+      'session_configured',
+      'task_started',
+      'warning',
+      'user_message',
+      'token_count',
+      'exec_approval_request',
+      'exec_command_begin',
+      'exec_command_output_delta',
+      'exec_command_end',
+      'token_count',
+      'patch_apply_begin',
+      'patch_apply_end',
+      'turn_diff',
+      'agent_message_delta',
+      'agent_message_delta',
+      'agent_message',
+      'token_count',
+      'task_complete',
+    ]);
+    expect(readFileSync(join(harness.cwd, 'notes.txt'), 'utf8')).toBe('approved\n');
+    expect(log.of('turn_diff')[0]?.unified_diff).toBe(
+      'diff --git a/notes.txt b/notes.txt\nnew file mode 100644\n--- /dev/null\n+++ b/notes.txt\n@@ -0,0 +1 @@\n+approved\n',
+    );
+    if (process.env.CODEX_PRINT_EVENTS)
+      for (const event of log.events) console.log(JSON.stringify(event));
+  });
+});

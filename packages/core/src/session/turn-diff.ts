@@ -75,5 +75,6 @@ function fileDiff(path: string, before: string | null, after: string | null): st
   return `${lines.join('\n')}\n`;
 }
 
+/** A hunk range as `git diff` writes it: an empty range names the line before it. */
 const range = (start: number, count: number) =>
-  count === 1 ? `${start}` : `${count === 0 ? Math.max(0, start) : start},${count}`;
+  count === 1 ? `${start}` : `${count === 0 ? start - 1 : start},${count}`;
