@@ -108,6 +108,7 @@ describe('assessPatch', () => {
   const outside = join(root, 'elsewhere');
   mkdirSync(outside);
   symlinkSync(outside, join(cwd, 'escape'));
+  symlinkSync(join(outside, 'not-yet'), join(cwd, 'dangling'));
   const ww = {
     mode: 'workspace-write',
     exclude_slash_tmp: true,
@@ -125,6 +126,8 @@ describe('assessPatch', () => {
   it('asks outside them, through a symlink, and in protected folders; never refuses', async () => {
     expect((await assess([join(outside, 'x')])).action).toBe('ask');
     expect((await assess([join(cwd, 'escape', 'x')])).action).toBe('ask');
+    expect((await assess([join(cwd, 'dangling')])).action).toBe('ask');
+    expect((await assess([join(cwd, 'dangling', 'deeper.txt')])).action).toBe('ask');
     expect((await assess([join(cwd, '.git', 'config')])).action).toBe('ask');
     expect((await assess([join(outside, 'x')], 'never')).action).toBe('reject');
   });

@@ -1,6 +1,12 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { customToolCall, functionCall, MockResponsesServer, scripted } from '@codex/test-support';
+import {
+  assistantMessage,
+  customToolCall,
+  functionCall,
+  MockResponsesServer,
+  scripted,
+} from '@codex/test-support';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { isAlive, processGone } from './helpers.js';
 import { type Harness, requestInput, startSession, toolOutput } from './session-harness.js';
@@ -549,5 +555,121 @@ describe('the event sequence of a turn with one approved command and one patch',
     );
     if (process.env.CODEX_PRINT_EVENTS)
       for (const event of log.events) console.log(JSON.stringify(event));
+  });
+});
+
+describe('regressions from review', () => {
+  const noTmp =
+    '[sandbox_workspace_write]\nexclude_slash_tmp = true\nexclude_tmpdir_env_var = true\n';
+
+  it('a patch run through the shell from another folder is judged by the turn cwd: it asks', async () => {
+    const { mkdtempSync, rmSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const outside = mkdtempSync(join(tmpdir(), 'codex-outside-'));
+    const script = `cd ${outside} && apply_patch <<'EOF'\n*** Begin Patch\n*** Add File: sneaky.txt\n+x\n*** End Patch\nEOF`;
+    mock.enqueue(
+      scripted.items([functionCall('exec_command', { cmd: script }, { callId: 'cd1' })]),
+      scripted.text('ok'),
+    );
+    harness = await startSession(mock, {
+      approvalPolicy: 'on-request',
+      sandboxMode: 'workspace-write',
+      extraToml: noTmp,
+    });
+    harness.session.submit({ type: 'user_input', items: [{ type: 'text', text: 'go' }] });
+    const request = await harness.log.waitFor('apply_patch_approval_request');
+    expect(Object.keys(request.changes)).toStrictEqual([join(outside, 'sneaky.txt')]);
+    harness.session.submit({ type: 'patch_approval', id: 'cd1', decision: 'denied' });
+    await harness.log.waitFor('task_complete');
+    expect(existsSync(join(outside, 'sneaky.txt'))).toBe(false);
+    rmSync(outside, { recursive: true, force: true });
+  });
+
+  it('input sent right after an interrupt starts the next turn', async () => {
+    mock.enqueue(
+      scripted.text('z'.repeat(100), { deltas: 100, delayMs: 20 }),
+      scripted.text('fresh'),
+    );
+    harness = await startSession(mock);
+    const { session, log } = harness;
+    session.submit({ type: 'user_input', items: [{ type: 'text', text: 'slow' }] });
+    await log.waitFor('agent_message_delta');
+    session.submit({ type: 'interrupt' });
+    session.submit({ type: 'user_input', items: [{ type: 'text', text: 'right after' }] });
+    const done = await log.waitFor('task_complete');
+    expect(done.last_agent_message).toBe('fresh');
+    expect(log.of('task_started')).toHaveLength(2);
+    const last = requestInput(mock, 1).at(-1) as { content: Array<{ text: string }> };
+    expect(last.content[0]?.text).toBe('right after');
+  });
+
+  it('steering input survives a model error and reaches the next turn', async () => {
+    mock.enqueue(
+      scripted.items([assistantMessage('a'.repeat(10), { deltas: 10 })], {
+        delayMs: 40,
+        disconnectAfter: 6,
+      }),
+      scripted.text('later'),
+    );
+    harness = await startSession(mock);
+    const { session, log } = harness;
+    session.submit({ type: 'user_input', items: [{ type: 'text', text: 'one' }] });
+    await log.waitFor('agent_message_delta');
+    // Sent while the response streams; the stream then breaks and the turn fails.
+    session.submit({ type: 'user_input', items: [{ type: 'text', text: 'steer' }] });
+    expect((await log.waitFor('error')).code).toBe('stream_disconnected');
+    await log.waitFor('task_complete');
+    expect(log.of('user_message').map((m) => m.message)).toStrictEqual(['one', 'steer']);
+    session.submit({ type: 'user_input', items: [{ type: 'text', text: 'two' }] });
+    await log.waitFor('task_complete', 2);
+    const texts = requestInput(mock, 1).flatMap((item) =>
+      item.type === 'message' && item.role === 'user'
+        ? (item.content as Array<{ text?: string }>).map((part) => part.text)
+        : [],
+    );
+    expect(texts.slice(-3)).toStrictEqual(['one', 'steer', 'two']);
+  });
+
+  it('a patch queued behind a running command does not apply once the turn is interrupted', async () => {
+    const patchText = '*** Begin Patch\n*** Add File: late.txt\n+x\n*** End Patch';
+    mock.enqueue(
+      scripted.items([
+        functionCall(
+          'exec_command',
+          { cmd: 'sleep 30', yield_time_ms: 30_000 },
+          { callId: 'q1', id: 'fc_1' },
+        ),
+        functionCall('apply_patch', { input: patchText }, { callId: 'q2', id: 'fc_2' }),
+      ]),
+    );
+    harness = await startSession(mock);
+    const { session, log } = harness;
+    session.submit({ type: 'user_input', items: [{ type: 'text', text: 'go' }] });
+    await log.waitFor('exec_command_begin');
+    session.submit({ type: 'interrupt' });
+    await log.waitFor('turn_aborted');
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(existsSync(join(harness.cwd, 'late.txt'))).toBe(false);
+    expect(log.of('patch_apply_begin')).toHaveLength(0);
+  });
+
+  it('shutdown finishes even when nobody reads the events', async () => {
+    mock.enqueue(scripted.text('w'.repeat(5_000), { deltas: 5_000 }));
+    const stalled = await startSession(mock, {
+      maxPendingEventBytes: 16 * 1024,
+      manualEvents: true,
+    });
+    stalled.session.submit({ type: 'user_input', items: [{ type: 'text', text: 'flood' }] });
+    await mock.waitForRequests(1);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    await stalled.session.shutdown();
+    let last: string | undefined;
+    for (;;) {
+      const event = await stalled.session.nextEvent();
+      if (!event) break;
+      last = event.msg.type;
+    }
+    expect(last).toBe('shutdown_complete');
+    await stalled.dispose();
   });
 });

@@ -1,6 +1,6 @@
-import { realpath } from 'node:fs/promises';
+import { lstat, readlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, isAbsolute, relative, resolve, sep } from 'node:path';
+import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import type { core } from '@codex/protocol';
 import { isKnownSafeCommand } from './safe-command.js';
 
@@ -69,21 +69,35 @@ export function writableRoots(sandboxPolicy: core.SandboxPolicy, cwd: string): s
   return roots;
 }
 
-/** The real path of `path`, resolving symlinks in the part that exists. */
-async function realPathOf(path: string): Promise<string> {
-  const missing: string[] = [];
-  let current = path;
-  for (;;) {
+/** Symlinks followed before a path is declared a loop. */
+const MAX_SYMLINK_HOPS = 40;
+
+/**
+ * Where writing `path` would land: every symlink along it is followed, dangling ones included
+ * (a writer follows a dangling link and creates its target), and components that do not exist
+ * yet are kept as written.
+ */
+async function realPathOf(path: string, hops = 0): Promise<string> {
+  const parts = resolve(path)
+    .split(sep)
+    .filter((part) => part.length > 0);
+  let current: string = sep;
+  for (const [index, part] of parts.entries()) {
+    const next = join(current, part);
+    let isLink: boolean;
     try {
-      const real = await realpath(current);
-      return missing.length > 0 ? resolve(real, ...missing.reverse()) : real;
+      isLink = (await lstat(next)).isSymbolicLink();
     } catch {
-      const parent = dirname(current);
-      if (parent === current) return path;
-      missing.push(current.slice(parent.length + (parent.endsWith(sep) ? 0 : 1)));
-      current = parent;
+      return join(next, ...parts.slice(index + 1));
     }
+    if (isLink) {
+      if (hops >= MAX_SYMLINK_HOPS) throw new Error(`${path}: too many symbolic links`);
+      const target = resolve(current, await readlink(next));
+      return realPathOf(join(target, ...parts.slice(index + 1)), hops + 1);
+    }
+    current = next;
   }
+  return current;
 }
 
 const isInside = (root: string, path: string) => {
@@ -100,9 +114,12 @@ export async function pathsAreWritable(
   const realRoots = await Promise.all(roots.map(realPathOf));
   for (const path of paths) {
     const real = await realPathOf(path);
-    const root = realRoots.find((candidate) => isInside(candidate, real));
-    if (root === undefined) return false;
-    if (PROTECTED_SUBFOLDERS.some((name) => isInside(resolve(root, name), real))) return false;
+    const roots = realRoots.filter((candidate) => isInside(candidate, real));
+    if (roots.length === 0) return false;
+    const inProtected = roots.some((root) =>
+      PROTECTED_SUBFOLDERS.some((name) => isInside(resolve(root, name), real)),
+    );
+    if (inProtected) return false;
   }
   return true;
 }

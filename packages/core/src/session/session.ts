@@ -251,7 +251,6 @@ export class Session {
       submissionId,
       outputSchema: outputSchema as JsonSchema | null,
     };
-    this.refreshContextMessages(context);
     const runner = new TurnRunner({
       context,
       history: this.history,
@@ -265,12 +264,20 @@ export class Session {
       waitForReader: () => this.queue.waitForRoom(),
       logger: this.logger,
     });
-    const done = this.lastTurn.then(() => runner.run());
+    // The context messages go in when the turn starts, after any turn still finishing.
+    const done = this.lastTurn.then(() => {
+      this.refreshContextMessages(context);
+      return runner.run();
+    });
     const active: ActiveTurn = { runner, done };
     this.active = active;
-    this.lastTurn = done.finally(() => {
-      if (this.active === active) this.active = null;
-    });
+    this.lastTurn = done
+      .catch((error: unknown) => {
+        this.logger.error(`turn ${context.turnId} failed unexpectedly`, error);
+      })
+      .finally(() => {
+        if (this.active === active) this.active = null;
+      });
   }
 
   /** Puts the context messages in the conversation, again when the settings they describe change. */
@@ -293,7 +300,8 @@ export class Session {
     this.active?.runner.interrupt();
     this.approvals.abortAll();
     await this.lastTurn.catch(() => undefined);
-    await this.unifiedExec.terminateAll().catch((error: unknown) => {
+    // Terminates every command and stops listening to the client (which may be the caller's).
+    await this.unifiedExec.close().catch((error: unknown) => {
       this.logger.warn('could not terminate every command at shutdown', error);
     });
     if (this.ownsExec)

@@ -35,6 +35,9 @@ interface Sample {
   readonly lastAgentMessage: string | null;
 }
 
+/** What the model is told for a call the interrupt cut short (the original's words). */
+const ABORTED_OUTPUT = 'aborted by user';
+
 /** Thrown inside the turn once it is interrupted or a decision aborted it. */
 class TurnAborted extends Error {}
 
@@ -65,10 +68,16 @@ export class TurnRunner {
     total_tokens: 0,
   };
   private readonly family;
+  /** Settles when the turn is interrupted (never rejects). */
+  private readonly aborted: Promise<void>;
 
   constructor(private readonly options: TurnRunnerOptions) {
     this.diff = new TurnDiffTracker(options.context.cwd);
     this.family = modelFamily(options.context.model, options.services.config);
+    const { signal } = this.controller;
+    this.aborted = new Promise((resolve) =>
+      signal.addEventListener('abort', () => resolve(), { once: true }),
+    );
   }
 
   private get context(): TurnContext {
@@ -85,6 +94,8 @@ export class TurnRunner {
   /** Aborts the model stream, terminates running commands and cancels pending approvals. */
   interrupt(): void {
     if (this.controller.signal.aborted) return;
+    // Input from now on starts the next turn.
+    this.accepting = false;
     this.controller.abort(new TurnAborted('interrupted'));
     this.options.approvals.abortAll();
     this.options.services.unifiedExec.terminateAll().catch((error: unknown) => {
@@ -133,6 +144,7 @@ export class TurnRunner {
         this.options.logger.error(`turn ${turnId} failed: ${message}`, error);
       emit({ type: 'error', message, turn_id: turnId, ...(code ? { code } : {}) });
       this.repairHistory('the turn ended with an error before this call finished');
+      await this.keepPendingInput();
       emit({ type: 'task_complete', turn_id: turnId, last_agent_message: null });
     }
   }
@@ -147,10 +159,9 @@ export class TurnRunner {
     await this.options.services.unifiedExec.terminateAll().catch((error: unknown) => {
       this.options.logger.warn('could not terminate every command on interrupt', error);
     });
-    this.repairHistory('aborted');
-    // Steering input that never reached the model is kept for the next turn.
-    for (const items of this.pending.splice(0)) this.recordNow(items);
+    this.repairHistory(ABORTED_OUTPUT);
     this.options.history.push(userInputItem(TURN_ABORTED_MESSAGE));
+    await this.keepPendingInput();
     this.options.emit({
       type: 'turn_aborted',
       reason: 'interrupted',
@@ -176,10 +187,9 @@ export class TurnRunner {
     this.pushUser(items, item);
   }
 
-  /** Records input without reading local images (used when the turn is already over). */
-  private recordNow(items: readonly core.InputItem[]): void {
-    const text = items.flatMap((item) => (item.type === 'text' ? [item.text] : [])).join('\n');
-    this.pushUser(items, userInputItem(text));
+  /** Steering input that never reached the model joins the conversation for the next turn. */
+  private async keepPendingInput(): Promise<void> {
+    for (const items of this.pending.splice(0)) await this.record(items);
   }
 
   private pushUser(items: readonly core.InputItem[], item: ResponseItem): void {
@@ -223,7 +233,7 @@ export class TurnRunner {
     let lastAgentMessage: string | null = null;
     for await (const event of stream) {
       const wait = this.options.waitForReader();
-      if (wait) await wait;
+      if (wait) await Promise.race([wait, this.aborted]);
       this.throwIfAborted();
       lastAgentMessage = this.onStreamEvent(event, items, turnId) ?? lastAgentMessage;
       if (event.type === 'retrying') items = [];
@@ -332,20 +342,28 @@ export class TurnRunner {
         await Promise.allSettled(batch);
         batch = [];
       }
+      // A call queued behind others does not start once the turn is interrupted.
+      if (this.controller.signal.aborted) break;
       const result = this.runTool(call);
       results.push(result);
       if (handler?.parallel) batch.push(result);
       else await result.catch(() => undefined);
     }
     const settled = await Promise.allSettled(results);
-    this.throwIfAborted();
+    // Calls that finished keep their real outputs, even when the turn was interrupted meanwhile.
+    let failure: unknown;
     calls.forEach((call, index) => {
       const outcome = settled[index];
       if (!outcome) return;
-      if (outcome.status === 'rejected') throw outcome.reason;
+      if (outcome.status === 'rejected') {
+        failure ??= outcome.reason;
+        return;
+      }
       this.options.history.push(outputItemFor(call, outcome.value.output));
       this.options.history.push(...(outcome.value.followUp ?? []));
     });
+    this.throwIfAborted();
+    if (failure !== undefined) throw failure;
   }
 
   private async runTool(call: ToolCall): Promise<ToolResult> {

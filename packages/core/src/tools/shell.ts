@@ -101,6 +101,8 @@ export async function runShellCommand(request: ShellRunRequest): Promise<ShellRu
         resolve('aborted');
       };
       signal?.addEventListener('abort', onAbort, { once: true });
+      // Aborted while the process was starting: the listener above came too late.
+      if (signal?.aborted) onAbort();
     });
     const outcome = await Promise.race([exited, stopped]);
     if (outcome === 'aborted') throw aborted(signal);

@@ -252,7 +252,13 @@ export function execCommandTool(services: ToolServices): ToolHandler {
           },
           'unified_exec_startup',
         );
-      else if (result.sessionId !== null) services.runningCommands.set(result.sessionId, command);
+      else if (result.sessionId !== null) {
+        // Forget commands whose sessions the manager has since pruned or seen exit.
+        const live = new Set(services.unifiedExec.liveSessionIds());
+        for (const id of services.runningCommands.keys())
+          if (!live.has(id)) services.runningCommands.delete(id);
+        services.runningCommands.set(result.sessionId, command);
+      }
       return { output: formatted };
     },
   };

@@ -85,9 +85,11 @@ export async function runPatch(
   }
   const paths = touchedPaths(changes);
   const sessionKey = `patch:${JSON.stringify([...paths].sort())}`;
+  // The turn's cwd defines the writable roots; where the patch says it runs (a shell `cd`,
+  // `workdir`) only locates its files.
   const verdict = await assessPatch({
     paths,
-    cwd,
+    cwd: turn.cwd,
     approvalPolicy: turn.approvalPolicy,
     sandboxPolicy: turn.sandboxPolicy,
     approvedForSession: approvals.isApprovedForSession(sessionKey),
@@ -126,6 +128,7 @@ export async function runPatch(
       };
     }
   }
+  if (invocation.signal.aborted) throw invocation.signal.reason;
   emit({
     type: 'patch_apply_begin',
     call_id: call.callId,
