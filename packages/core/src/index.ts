@@ -99,7 +99,9 @@ export {
   type ModelProviderInfo,
   type WireApi,
 } from './providers.js';
+export type { SandboxStatus } from './sandbox/bubblewrap.js';
 export { isKnownSafeCommand } from './sandbox/safe-command.js';
+export { looksLikeSandboxDenial, Sandbox } from './sandbox/sandbox.js';
 export { SessionError, type SessionErrorCode } from './session/errors.js';
 export {
   type ExecServerOption,

@@ -32,72 +32,130 @@ describe('isKnownSafeCommand', () => {
 });
 
 describe('assessCommand', () => {
-  const ask = { action: 'ask' };
-  it('full access runs everything except what untrusted does not know to be safe', () => {
-    const full = { mode: 'danger-full-access' } as const;
+  const full = { mode: 'danger-full-access' } as const;
+  const ww = { mode: 'workspace-write' } as const;
+  const base = { approvedForSession: false, sandboxUnavailable: null };
+
+  it('full access runs everything unsandboxed, except what untrusted does not know to be safe', () => {
     for (const policy of ['never', 'on-request', 'on-failure'] as const)
       expect(
-        assessCommand({
-          argv: bash('rm x'),
-          approvalPolicy: policy,
-          sandboxPolicy: full,
-          approvedForSession: false,
-        }),
-      ).toStrictEqual({ action: 'run' });
+        assessCommand({ ...base, argv: bash('rm x'), approvalPolicy: policy, sandboxPolicy: full }),
+      ).toStrictEqual({ action: 'run', sandboxed: false });
     expect(
       assessCommand({
+        ...base,
         argv: bash('rm x'),
         approvalPolicy: 'untrusted',
         sandboxPolicy: full,
-        approvedForSession: false,
-      }),
-    ).toMatchObject(ask);
+      }).action,
+    ).toBe('ask');
     expect(
       assessCommand({
+        ...base,
         argv: bash('ls'),
         approvalPolicy: 'untrusted',
         sandboxPolicy: full,
-        approvedForSession: false,
       }),
-    ).toStrictEqual({ action: 'run' });
+    ).toStrictEqual({ action: 'run', sandboxed: false });
   });
 
-  it('a sandboxed policy never runs a command unsandboxed without asking, and refuses when it may not ask', () => {
-    const sandboxed = { mode: 'workspace-write' } as const;
+  it('a confined policy runs commands in the sandbox unasked', () => {
+    for (const policy of ['never', 'on-request', 'on-failure'] as const)
+      expect(
+        assessCommand({ ...base, argv: bash('rm x'), approvalPolicy: policy, sandboxPolicy: ww }),
+      ).toStrictEqual({ action: 'run', sandboxed: true });
+    expect(
+      assessCommand({ ...base, argv: bash('ls'), approvalPolicy: 'untrusted', sandboxPolicy: ww }),
+    ).toStrictEqual({ action: 'run', sandboxed: true });
+  });
+
+  it('leaving the sandbox needs an approval; a policy that may not ask refuses', () => {
     expect(
       assessCommand({
-        argv: bash('ls'),
+        ...base,
+        argv: bash('curl x'),
         approvalPolicy: 'on-request',
-        sandboxPolicy: sandboxed,
-        approvedForSession: false,
+        sandboxPolicy: ww,
+        escalated: true,
         justification: 'why',
       }),
-    ).toStrictEqual({ action: 'ask', reason: 'why' });
+    ).toStrictEqual({ action: 'ask', reason: 'why', sandboxedAfterApproval: false });
     expect(
       assessCommand({
-        argv: bash('ls'),
+        ...base,
+        argv: bash('curl x'),
         approvalPolicy: 'never',
-        sandboxPolicy: { mode: 'read-only' },
-        approvedForSession: false,
+        sandboxPolicy: ww,
+        escalated: true,
       }).action,
     ).toBe('reject');
     const granular = { granular: { sandbox_approval: false, rules: true, mcp_elicitations: true } };
     expect(
       assessCommand({
+        ...base,
         argv: bash('ls'),
         approvalPolicy: granular,
-        sandboxPolicy: sandboxed,
-        approvedForSession: false,
+        sandboxPolicy: ww,
+        escalated: true,
       }).action,
     ).toBe('reject');
     expect(
       assessCommand({
+        ...base,
+        argv: bash('rm x'),
+        approvalPolicy: 'untrusted',
+        sandboxPolicy: ww,
+      }),
+    ).toMatchObject({ action: 'ask', sandboxedAfterApproval: true });
+  });
+
+  it('without a sandbox every confined command is asked about (never refuses)', () => {
+    const none = { ...base, sandboxUnavailable: 'bubblewrap (bwrap) is not installed' };
+    expect(
+      assessCommand({ ...none, argv: bash('ls'), approvalPolicy: 'on-request', sandboxPolicy: ww }),
+    ).toStrictEqual({
+      action: 'ask',
+      reason: 'this command would run without a sandbox: bubblewrap (bwrap) is not installed.',
+      sandboxedAfterApproval: false,
+    });
+    expect(
+      assessCommand({
+        ...none,
         argv: bash('ls'),
         approvalPolicy: 'never',
-        sandboxPolicy: sandboxed,
-        approvedForSession: true,
-      }),
-    ).toStrictEqual({ action: 'run' });
+        sandboxPolicy: { mode: 'read-only' },
+      }).action,
+    ).toBe('reject');
+  });
+
+  it('exec-policy rules: forbidden refuses, allow runs unsandboxed, prompt asks; session approval runs', () => {
+    const args = {
+      ...base,
+      argv: bash('git push'),
+      approvalPolicy: 'on-request',
+      sandboxPolicy: ww,
+    } as const;
+    expect(assessCommand({ ...args, rule: 'forbidden' }).action).toBe('reject');
+    expect(assessCommand({ ...args, rule: 'allow' })).toStrictEqual({
+      action: 'run',
+      sandboxed: false,
+    });
+    expect(assessCommand({ ...args, rule: 'prompt' }).action).toBe('ask');
+    expect(assessCommand({ ...args, rule: 'prompt', approvalPolicy: 'never' }).action).toBe(
+      'reject',
+    );
+    expect(assessCommand({ ...args, approvedForSession: true })).toStrictEqual({
+      action: 'run',
+      sandboxed: false,
+    });
+    expect(
+      assessCommand({
+        ...args,
+        approvalPolicy: 'on-request',
+        sandboxPolicy: full,
+        rule: 'forbidden',
+      }).action,
+    ).toBe('reject');
   });
 });
 

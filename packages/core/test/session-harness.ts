@@ -5,6 +5,7 @@ import { type Logger, silentLogger } from '@codex/common';
 import type { core } from '@codex/protocol';
 import { createTempCodexHome, type MockResponsesServer } from '@codex/test-support';
 import { loadConfig } from '../src/config/load.js';
+import type { Sandbox } from '../src/sandbox/sandbox.js';
 import { type ExecServerOption, Session } from '../src/session/session.js';
 
 /** Reads a session's events in the background so tests can wait for them. */
@@ -69,6 +70,7 @@ export interface HarnessOptions {
   readonly logger?: Logger;
   readonly execServer?: ExecServerOption;
   readonly maxPendingEventBytes?: number;
+  readonly sandbox?: Sandbox;
   /** Do not start reading events (the test reads them itself, or not at all). */
   readonly manualEvents?: boolean;
 }
@@ -114,6 +116,7 @@ export async function startSession(
     approvalTimeoutMs: options.approvalTimeoutMs,
     execServer: options.execServer,
     maxPendingEventBytes: options.maxPendingEventBytes,
+    sandbox: options.sandbox,
   });
   const log = options.manualEvents ? undefined : new EventLog(session);
   return {

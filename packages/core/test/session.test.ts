@@ -513,7 +513,11 @@ describe('the event sequence of a turn with one approved command and one patch',
       scripted.items([
         functionCall(
           'exec_command',
-          { cmd: 'echo building', justification: 'Build it?' },
+          {
+            cmd: 'echo building',
+            sandbox_permissions: 'require_escalated',
+            justification: 'Build it?',
+          },
           { callId: 'call_cmd' },
         ),
       ]),

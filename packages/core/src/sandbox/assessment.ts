@@ -13,8 +13,18 @@ export type Verdict =
 /** Folders under a writable root that stay read-only, as in the original's permission profile. */
 export const PROTECTED_SUBFOLDERS = ['.git', '.codex', '.agents'] as const;
 
-const NO_SANDBOX_REASON =
-  'codex-ts cannot sandbox commands on this machine yet, so this command would run without a sandbox';
+/** What to do with a command before running it. */
+export type CommandVerdict =
+  | { readonly action: 'run'; readonly sandboxed: boolean }
+  | {
+      readonly action: 'ask';
+      readonly reason: string | null;
+      readonly sandboxedAfterApproval: boolean;
+    }
+  | { readonly action: 'reject'; readonly reason: string };
+
+/** What an exec-policy rule said about a command, if one matched. */
+export type RuleDecision = 'allow' | 'prompt' | 'forbidden' | null;
 
 /** Whether the policy lets the agent ask the user about leaving the sandbox. */
 function mayAskToLeaveSandbox(policy: core.AskForApproval): boolean {
@@ -27,12 +37,17 @@ const policyName = (policy: core.AskForApproval) =>
   typeof policy === 'string' ? policy : 'granular';
 
 /**
- * Decides whether a command runs, is put to the user, or is refused.
+ * Decides whether a command runs (sandboxed or not), is put to the user, or is refused.
  *
- * Commands have no sandbox yet: under `danger-full-access` they run (except that `untrusted`
- * asks about anything not known to be read-only); under a sandboxed policy every command is put
- * to the user, because running it would mean running it unsandboxed, and a policy that may not
- * ask (`never`, or granular without `sandbox_approval`) refuses it.
+ * - A `forbidden` rule refuses it; an `allow` rule, or the user's approval for the session,
+ *   runs it outside the sandbox.
+ * - Under `danger-full-access` nothing is sandboxed; `untrusted` asks about anything not known
+ *   to be read-only.
+ * - Under `read-only` / `workspace-write` a command runs in the sandbox unasked, unless it asks
+ *   to leave it (`require_escalated`), a `prompt` rule matches, `untrusted` does not know it to
+ *   be read-only, or no sandbox is available: then the user is asked, and a policy that may not
+ *   ask (`never`, granular without `sandbox_approval`) refuses it. Nothing runs outside the
+ *   sandbox without an approval.
  */
 export function assessCommand(options: {
   readonly argv: readonly string[];
@@ -40,22 +55,47 @@ export function assessCommand(options: {
   readonly sandboxPolicy: core.SandboxPolicy;
   /** The model's reason for wanting the command (`justification`). */
   readonly justification?: string | null;
+  /** The model asked to run it outside the sandbox (`sandbox_permissions: require_escalated`). */
+  readonly escalated?: boolean;
   /** The user approved this exact command for the session. */
   readonly approvedForSession: boolean;
-}): Verdict {
-  const { approvalPolicy, sandboxPolicy } = options;
-  if (options.approvedForSession) return { action: 'run' };
+  /** Why no sandbox can run the command, or null when one can. */
+  readonly sandboxUnavailable?: string | null;
+  readonly rule?: RuleDecision;
+}): CommandVerdict {
+  const { approvalPolicy, sandboxPolicy, rule = null } = options;
+  const justification = options.justification ?? null;
+  if (rule === 'forbidden')
+    return { action: 'reject', reason: 'the command is forbidden by an exec-policy rule' };
+  if (options.approvedForSession || rule === 'allow') return { action: 'run', sandboxed: false };
+  const safe = isKnownSafeCommand(options.argv);
   if (sandboxPolicy.mode === 'danger-full-access') {
-    if (approvalPolicy === 'untrusted' && !isKnownSafeCommand(options.argv))
-      return { action: 'ask', reason: options.justification ?? null };
-    return { action: 'run' };
+    if ((approvalPolicy === 'untrusted' && !safe) || rule === 'prompt')
+      return { action: 'ask', reason: justification, sandboxedAfterApproval: false };
+    return { action: 'run', sandboxed: false };
   }
+  const unavailable = options.sandboxUnavailable ?? null;
+  const leave: string | null = unavailable
+    ? `this command would run without a sandbox: ${unavailable}`
+    : options.escalated
+      ? 'the command asks to run outside the sandbox'
+      : rule === 'prompt'
+        ? 'an exec-policy rule asks for approval'
+        : approvalPolicy === 'untrusted' && !safe
+          ? 'the approval policy asks about every command not known to be read-only'
+          : null;
+  if (leave === null) return { action: 'run', sandboxed: true };
   if (!mayAskToLeaveSandbox(approvalPolicy))
     return {
       action: 'reject',
-      reason: `${NO_SANDBOX_REASON}, and the approval policy \`${policyName(approvalPolicy)}\` does not allow asking the user`,
+      reason: `${leave}, and the approval policy \`${policyName(approvalPolicy)}\` does not allow asking the user`,
     };
-  return { action: 'ask', reason: options.justification ?? `${NO_SANDBOX_REASON}.` };
+  const sandboxedAfterApproval =
+    unavailable === null &&
+    !options.escalated &&
+    rule !== 'prompt' &&
+    approvalPolicy === 'untrusted';
+  return { action: 'ask', reason: justification ?? `${leave}.`, sandboxedAfterApproval };
 }
 
 /** The folders a `workspace-write` policy lets the agent write. */

@@ -5,6 +5,7 @@ import { ModelClient } from '../client/model-client.js';
 import type { JsonSchema, ResponseItem } from '../client/types.js';
 import type { Config } from '../config/load.js';
 import { combineInstructions, discoverProjectDocs } from '../config/project-doc.js';
+import { Sandbox } from '../sandbox/sandbox.js';
 import { UnifiedExecManager } from '../tools/unified-exec/index.js';
 import { Approvals, DEFAULT_APPROVAL_TIMEOUT_MS } from './approvals.js';
 import { SessionError } from './errors.js';
@@ -40,6 +41,8 @@ export interface SessionOptions {
   readonly sessionId?: string;
   /** Environment for commands and the model client. Default `process.env`. */
   readonly env?: Readonly<Record<string, string | undefined>>;
+  /** The sandbox for confined policies. Default: probe the machine (bubblewrap on Linux). */
+  readonly sandbox?: Sandbox;
   /**
    * Bytes of unread events above which the session stops reading the model stream until the
    * reader catches up. Default 8 MiB.
@@ -85,6 +88,7 @@ export class Session {
     private readonly ownsExec: boolean,
     private readonly unifiedExec: UnifiedExecManager,
     private readonly userInstructions: string | null,
+    readonly sandbox: Sandbox,
   ) {
     this.logger = options.logger ?? defaultLogger;
     this.queue = new EventQueue(options.maxPendingEventBytes);
@@ -101,6 +105,9 @@ export class Session {
       env: options.env ?? process.env,
       logger: this.logger,
       runningCommands: new Map(),
+      sandbox,
+      execPolicy: { decide: () => null },
+      state: { sandboxWarned: false },
     };
   }
 
@@ -131,6 +138,7 @@ export class Session {
       owned,
       unifiedExec,
       docs ? combineInstructions(docs) : null,
+      options.sandbox ?? (await Sandbox.probe(options.env ?? process.env)),
     );
     session.emit('0', {
       type: 'session_configured',

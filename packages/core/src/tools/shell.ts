@@ -7,6 +7,7 @@ import type { ExecServerClient } from '@codex/exec-server/client';
 import type { exec } from '@codex/protocol';
 import { z } from 'zod';
 import { integerArgument, parseFunctionArguments } from './arguments.js';
+import type { CommandWrapper } from './command-wrapper.js';
 import { formattedTruncateText, type TruncationPolicy } from './truncate.js';
 import { type SandboxPermissions, SandboxPermissionsSchema } from './unified-exec/arguments.js';
 import { UnifiedExecError } from './unified-exec/errors.js';
@@ -37,6 +38,8 @@ export interface ShellRunRequest {
   readonly signal?: AbortSignal;
   /** Output chunks as they arrive. */
   readonly onOutput?: (chunk: Buffer, stream: exec.ExecOutputStream) => void;
+  /** Wraps the command before it starts (a sandbox). */
+  readonly wrap?: CommandWrapper;
 }
 
 /** What a `shell` call produced. */
@@ -71,11 +74,13 @@ export async function runShellCommand(request: ShellRunRequest): Promise<ShellRu
   let onAbort: (() => void) | undefined;
   try {
     try {
+      const command = { argv: request.command, env: definedEntries(request.env ?? process.env) };
+      const { argv, env } = request.wrap ? await request.wrap(command) : command;
       await client.exec({
         processId,
-        argv: [...request.command],
+        argv: [...argv],
         cwd: request.workdir,
-        env: definedEntries(request.env ?? process.env),
+        env: { ...env },
         tty: false,
       });
     } catch (error) {

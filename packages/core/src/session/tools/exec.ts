@@ -1,11 +1,13 @@
 import { resolve } from 'node:path';
 import type { core, exec } from '@codex/protocol';
 import { assessCommand } from '../../sandbox/assessment.js';
+import { confines, looksLikeSandboxDenial } from '../../sandbox/sandbox.js';
 import {
   extractPatchFromCommand,
   extractPatchFromScript,
   type PatchInvocation,
 } from '../../tools/apply-patch/index.js';
+import type { CommandWrapper } from '../../tools/command-wrapper.js';
 import { formatShellOutputForModel, parseShellArgs, runShellCommand } from '../../tools/shell.js';
 import {
   createExecCommandToolSpec,
@@ -62,27 +64,56 @@ const notRun = (tool: string, why: string) => `${tool} failed: ${why}`;
 /** The original's words for a command the user declined. */
 const REJECTED_BY_USER = 'CreateProcess { message: "Rejected(\\"rejected by user\\")" }';
 
+/** The reason the original gives when it offers to rerun a denied command unsandboxed. */
+export const RETRY_WITHOUT_SANDBOX_REASON = 'command failed; retry without sandbox?';
+
+/** How a permitted command runs: wrapped in the sandbox, or as it is. */
+type Permission =
+  | { readonly run: true; readonly wrap: CommandWrapper | null }
+  | { readonly run: false; readonly refusal: string };
+
+/** Tells the user once per session why commands cannot be sandboxed, and the fix. */
+function warnSandboxUnavailable(services: ToolServices, invocation: ToolInvocation): string | null {
+  const status = services.sandbox.status;
+  if (status.available || !confines(invocation.turn.sandboxPolicy)) return null;
+  if (!services.state.sandboxWarned) {
+    services.state.sandboxWarned = true;
+    invocation.emit({
+      type: 'warning',
+      message: `Commands cannot be sandboxed: ${status.reason}. Each command needs your approval to run without a sandbox. To fix: ${status.fix}.`,
+      turn_id: invocation.turn.turnId,
+    });
+  }
+  return status.reason;
+}
+
 /**
- * Decides whether a command may run: runs it (resolves true), refuses it (false, with the
- * model's message in `refusal`), after asking the user when the policy says so.
+ * Decides how a command may run: in the sandbox, outside it (after an approval or an `allow`
+ * rule), or not at all (with the model's message in `refusal`).
  */
 async function mayRun(
+  services: ToolServices,
   invocation: ToolInvocation,
   tool: string,
   argv: readonly string[],
   cwd: string,
-  justification: string | undefined,
-): Promise<{ readonly run: true } | { readonly run: false; readonly refusal: string }> {
+  request: { readonly justification?: string | undefined; readonly escalated: boolean },
+): Promise<Permission> {
   const { turn, approvals, call } = invocation;
   const sessionKey = `exec:${JSON.stringify(argv)}`;
+  const sandboxUnavailable = warnSandboxUnavailable(services, invocation);
   const verdict = assessCommand({
     argv,
     approvalPolicy: turn.approvalPolicy,
     sandboxPolicy: turn.sandboxPolicy,
-    justification: justification ?? null,
+    justification: request.justification ?? null,
+    escalated: request.escalated,
     approvedForSession: approvals.isApprovedForSession(sessionKey),
+    sandboxUnavailable,
+    rule: services.execPolicy.decide(argv),
   });
-  if (verdict.action === 'run') return { run: true };
+  const sandboxed = () => services.sandbox.wrapperFor(turn.sandboxPolicy, cwd);
+  if (verdict.action === 'run') return { run: true, wrap: verdict.sandboxed ? sandboxed() : null };
   if (verdict.action === 'reject')
     return { run: false, refusal: notRun(tool, `rejected: ${verdict.reason}`) };
   const answer = await askApproval(
@@ -96,7 +127,8 @@ async function mayRun(
     },
     sessionKey,
   );
-  if (answer === 'approved') return { run: true };
+  if (answer === 'approved')
+    return { run: true, wrap: verdict.sandboxedAfterApproval ? sandboxed() : null };
   invocation.emit({
     type: 'exec_command_end',
     call_id: call.callId,
@@ -196,6 +228,55 @@ async function prepare<Args extends { readonly workdir?: string | undefined }>(
   return { result: { output: await interceptedPatch(invocation, patch.patch, dir) } };
 }
 
+/** What one run of a command reports, whichever tool ran it. */
+interface CommandRun {
+  readonly exitCode: number | null;
+  readonly aggregatedOutput: string;
+  readonly durationMs: number;
+  /** The text for the model. */
+  readonly formatted: string;
+}
+
+/**
+ * Runs a permitted command with begin/end events. When it ran in the sandbox under
+ * `on-failure` and the sandbox looks to have stopped it, the user is offered the original's
+ * retry without the sandbox; approved, it runs again unwrapped (new begin/end events).
+ */
+async function runPermitted<Run extends CommandRun>(
+  invocation: ToolInvocation,
+  command: RunningCommand,
+  wrap: CommandWrapper | null,
+  source: core.ExecCommandSource,
+  start: (wrap: CommandWrapper | null) => Promise<Run>,
+): Promise<Run> {
+  const { turn } = invocation;
+  const once = async (wrapper: CommandWrapper | null) => {
+    emitBegin(invocation, command.argv, command.cwd, source);
+    const run = await start(wrapper);
+    if (run.exitCode !== null)
+      emitEnd(invocation.emit, command, { ...run, exitCode: run.exitCode }, source);
+    return run;
+  };
+  const first = await once(wrap);
+  const denied =
+    wrap !== null &&
+    turn.approvalPolicy === 'on-failure' &&
+    looksLikeSandboxDenial(first.exitCode, first.aggregatedOutput, turn.sandboxPolicy);
+  if (!denied) return first;
+  const answer = await askApproval(
+    invocation,
+    {
+      type: 'exec_approval_request',
+      call_id: command.callId,
+      command: [...command.argv],
+      cwd: command.cwd,
+      reason: RETRY_WITHOUT_SANDBOX_REASON,
+    },
+    `exec:${JSON.stringify(command.argv)}`,
+  );
+  return answer === 'approved' ? once(null) : first;
+}
+
 /** `exec_command`: runs a shell command; one still running after the yield keeps a session. */
 export function execCommandTool(services: ToolServices): ToolHandler {
   return {
@@ -210,49 +291,48 @@ export function execCommandTool(services: ToolServices): ToolHandler {
       const { args, cwd } = prepared;
       const shell = args.shell ?? defaultUserShell(services.env);
       const argv = shellCommandArgv(shell, args.cmd, args.login ?? true);
-      const permission = await mayRun(invocation, 'exec_command', argv, cwd, args.justification);
+      const permission = await mayRun(services, invocation, 'exec_command', argv, cwd, {
+        justification: args.justification,
+        escalated: args.sandboxPermissions === 'require_escalated',
+      });
       if (!permission.run) return { output: permission.refusal };
-      emitBegin(invocation, argv, cwd, 'unified_exec_startup');
-      const started = Date.now();
-      let result: ExecCommandResult;
-      try {
-        result = await services.unifiedExec.execCommand({
-          callId: call.callId,
-          cmd: args.cmd,
-          workdir: cwd,
-          shell,
-          login: args.login ?? true,
-          tty: args.tty,
-          yieldTimeMs: args.yieldTimeMs,
-          maxOutputTokens: args.maxOutputTokens,
-          signal,
-          onOutput: outputDeltas(invocation, call.callId),
-        });
-      } catch (error) {
-        if (signal.aborted) throw error;
-        return failureOutput(error);
-      }
       const command: RunningCommand = {
         callId: call.callId,
         turnId: turn.turnId,
         argv,
         cwd,
-        startedAt: started,
+        startedAt: Date.now(),
       };
-      const formatted = services.unifiedExec.formatForModel(result);
-      if (result.exitCode !== null)
-        emitEnd(
-          invocation.emit,
+      let result: ExecCommandResult;
+      try {
+        result = await runPermitted(
+          invocation,
           command,
-          {
-            exitCode: result.exitCode,
-            aggregatedOutput: result.aggregatedOutput,
-            formatted,
-            durationMs: result.durationMs,
-          },
+          permission.wrap,
           'unified_exec_startup',
+          async (wrap) => {
+            const run = await services.unifiedExec.execCommand({
+              callId: call.callId,
+              cmd: args.cmd,
+              workdir: cwd,
+              shell,
+              login: args.login ?? true,
+              tty: args.tty,
+              yieldTimeMs: args.yieldTimeMs,
+              maxOutputTokens: args.maxOutputTokens,
+              signal,
+              onOutput: outputDeltas(invocation, call.callId),
+              ...(wrap ? { wrap } : {}),
+            });
+            return { ...run, formatted: services.unifiedExec.formatForModel(run) };
+          },
         );
-      else if (result.sessionId !== null) {
+      } catch (error) {
+        if (signal.aborted) throw error;
+        return failureOutput(error);
+      }
+      const formatted = services.unifiedExec.formatForModel(result);
+      if (result.exitCode === null && result.sessionId !== null) {
         // Forget commands whose sessions the manager has since pruned or seen exit.
         const live = new Set(services.unifiedExec.liveSessionIds());
         for (const id of services.runningCommands.keys())
@@ -325,33 +405,40 @@ export function shellTool(services: ToolServices): ToolHandler {
       );
       if ('result' in prepared) return prepared.result;
       const { args, cwd } = prepared;
-      const permission = await mayRun(invocation, 'shell', args.command, cwd, args.justification);
+      const permission = await mayRun(services, invocation, 'shell', args.command, cwd, {
+        justification: args.justification,
+        escalated: args.sandboxPermissions === 'require_escalated',
+      });
       if (!permission.run) return { output: permission.refusal };
-      emitBegin(invocation, args.command, cwd, 'agent');
+      const command: RunningCommand = {
+        callId: call.callId,
+        turnId: turn.turnId,
+        argv: args.command,
+        cwd,
+        startedAt: Date.now(),
+      };
       try {
-        const result = await runShellCommand({
-          client: services.exec,
-          callId: call.callId,
-          command: args.command,
-          workdir: cwd,
-          timeoutMs: args.timeoutMs,
-          env: unifiedExecEnv(services.env),
-          signal,
-          onOutput: outputDeltas(invocation, call.callId),
-        });
-        const formatted = formatShellOutputForModel(result);
-        emitEnd(
-          invocation.emit,
-          { callId: call.callId, turnId: turn.turnId, argv: args.command, cwd, startedAt: 0 },
-          {
-            exitCode: result.exitCode,
-            aggregatedOutput: result.aggregatedOutput,
-            formatted,
-            durationMs: result.durationMs,
-          },
+        const result = await runPermitted(
+          invocation,
+          command,
+          permission.wrap,
           'agent',
+          async (wrap) => {
+            const run = await runShellCommand({
+              client: services.exec,
+              callId: call.callId,
+              command: args.command,
+              workdir: cwd,
+              timeoutMs: args.timeoutMs,
+              env: unifiedExecEnv(services.env),
+              signal,
+              onOutput: outputDeltas(invocation, call.callId),
+              ...(wrap ? { wrap } : {}),
+            });
+            return { ...run, formatted: formatShellOutputForModel(run) };
+          },
         );
-        return { output: formatted };
+        return { output: result.formatted };
       } catch (error) {
         if (signal.aborted) throw error;
         return failureOutput(error);

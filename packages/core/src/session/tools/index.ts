@@ -1,6 +1,8 @@
 import type { Logger } from '@codex/common';
 import type { ExecServerClient } from '@codex/exec-server/client';
 import type { Config } from '../../config/load.js';
+import type { RuleDecision } from '../../sandbox/assessment.js';
+import type { Sandbox } from '../../sandbox/sandbox.js';
 import type { UnifiedExecManager } from '../../tools/unified-exec/index.js';
 import type { ModelFamily } from '../model-family.js';
 import type { ToolHandler } from '../tool-call.js';
@@ -17,6 +19,12 @@ export interface ToolServices {
   readonly logger: Logger;
   /** Commands still running after their `exec_command` returned, by session id. */
   readonly runningCommands: Map<number, RunningCommand>;
+  /** Runs commands under the turn's sandbox policy. */
+  readonly sandbox: Sandbox;
+  /** The user's exec-policy rules (`$CODEX_HOME/rules`). */
+  readonly execPolicy: { decide(argv: readonly string[]): RuleDecision };
+  /** Mutable per-session flags. */
+  readonly state: { sandboxWarned: boolean };
 }
 
 export type { ToolHandler } from '../tool-call.js';

@@ -3,6 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { defaultLogger, type Logger } from '@codex/common';
 import type { ExecServerClient, ExecServerEvent } from '@codex/exec-server/client';
 import type { exec } from '@codex/protocol';
+import type { CommandWrapper } from '../command-wrapper.js';
 import { approxTokenCount, type TruncationPolicy } from '../truncate.js';
 import { defaultUserShell, shellCommandArgv, shellJoin } from './command.js';
 import {
@@ -73,6 +74,8 @@ export interface ExecCommandRequest {
   readonly signal?: AbortSignal;
   /** Output chunks as they arrive during this call. */
   readonly onOutput?: OutputObserver;
+  /** Wraps the command before it starts (a sandbox). */
+  readonly wrap?: CommandWrapper;
 }
 
 /** A `write_stdin` call. */
@@ -158,7 +161,7 @@ export class UnifiedExecManager {
     this.running.set(execProcess.processId, execProcess);
     const stopObserving = execProcess.observe(request.onOutput);
     try {
-      await this.start(execProcess, request.workdir);
+      await this.start(execProcess, request.workdir, request.wrap);
     } catch (error) {
       stopObserving();
       this.running.delete(execProcess.processId);
@@ -272,12 +275,18 @@ export class UnifiedExecManager {
     this.unsubscribe();
   }
 
-  private async start(execProcess: UnifiedExecProcess, cwd: string): Promise<void> {
+  private async start(
+    execProcess: UnifiedExecProcess,
+    cwd: string,
+    wrap: CommandWrapper | undefined,
+  ): Promise<void> {
+    const command = { argv: execProcess.command, env: unifiedExecEnv(this.baseEnv) };
+    const { argv, env } = wrap ? await wrap(command) : command;
     const params: exec.ExecParams = {
       processId: execProcess.processId,
-      argv: [...execProcess.command],
+      argv: [...argv],
       cwd,
-      env: unifiedExecEnv(this.baseEnv),
+      env: { ...env },
       tty: execProcess.tty,
     };
     const starting = this.client.exec(params);
