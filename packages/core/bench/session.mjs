@@ -13,11 +13,13 @@ import {
   responseEvents,
   scripted,
 } from '@codex/test-support';
-import { loadConfig, Session, silentLogger } from '../dist/index.js';
+import { ExecServerClient } from '@codex/exec-server/client';
+import { loadConfig, Sandbox, Session, silentLogger } from '../dist/index.js';
 
 const DELTAS = 300_000;
 const LATENCY_RUNS = 200;
 const RUNS = 5;
+const SPAWN_RUNS = 200;
 
 const quantile = (sorted, q) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
 const round = (value, digits = 3) => Math.round(value * 10 ** digits) / 10 ** digits;
@@ -120,6 +122,49 @@ async function submitToRequest(mock) {
   };
 }
 
+/** `true` through the in-process exec-server, bare and wrapped in the workspace-write sandbox. */
+async function sandboxOverhead() {
+  const sandbox = await Sandbox.probe(process.env);
+  if (!sandbox.available) return { skipped: sandbox.status.reason };
+  const cwd = mkdtempSync(join(os.tmpdir(), 'codex-bench-sb-'));
+  const wrap = sandbox.wrapperFor({ mode: 'workspace-write' }, cwd);
+  const client = ExecServerClient.connectInProcess({ logger: silentLogger });
+  const env = { PATH: process.env.PATH ?? '/usr/bin:/bin' };
+  const measure = async (label, wrapped) => {
+    const samples = [];
+    for (let run = 0; run < SPAWN_RUNS + 10; run++) {
+      const processId = `${label}-${run}`;
+      const began = performance.now();
+      const command = wrapped ? await wrap({ argv: ['true'], env }) : { argv: ['true'], env };
+      const exited = new Promise((resolve) => {
+        const off = client.onExited((event) => {
+          if (event.processId !== processId) return;
+          off();
+          resolve(event.exitCode);
+        });
+      });
+      await client.exec({ processId, argv: [...command.argv], cwd, env: { ...command.env }, tty: false });
+      const code = await exited;
+      if (code !== 0) throw new Error(`${label}: exit ${code}`);
+      if (run >= 10) samples.push(performance.now() - began);
+    }
+    const sorted = samples.sort((a, b) => a - b);
+    return { p50: round(quantile(sorted, 0.5)), p99: round(quantile(sorted, 0.99)) };
+  };
+  const bare = await measure('bare', false);
+  const sandboxed = await measure('bwrap', true);
+  await client.close();
+  rmSync(cwd, { recursive: true, force: true });
+  return {
+    runs: SPAWN_RUNS,
+    command: 'true (pipes, in-process exec-server)',
+    sandbox: `${sandbox.status.version} (${sandbox.status.bwrap})`,
+    unsandboxedMs: bare,
+    sandboxedMs: sandboxed,
+    addedP50Ms: round(sandboxed.p50 - bare.p50),
+  };
+}
+
 const mock = await MockResponsesServer.start();
 try {
   const results = {
@@ -133,6 +178,7 @@ try {
     },
     deltasFromSseToEvents: await deltaThroughput(mock),
     submitToModelRequestMs: await submitToRequest(mock),
+    sandboxSpawnToExit: await sandboxOverhead(),
   };
   const out = join(import.meta.dirname, '..', '..', '..', 'bench', 'results');
   mkdirSync(out, { recursive: true });
