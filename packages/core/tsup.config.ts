@@ -4,4 +4,6 @@ export default packageBuild({
   entry: ['src/index.ts'],
   platform: 'node',
   tsconfig: 'tsconfig.build.json',
+  // `import.meta.url` (to find the bash grammar's wasm) must also work in the CJS build.
+  shims: true,
 });

@@ -99,8 +99,14 @@ export {
   type ModelProviderInfo,
   type WireApi,
 } from './providers.js';
+export { BashParserError, type BashParserErrorCode } from './sandbox/bash-parser.js';
 export type { SandboxStatus } from './sandbox/bubblewrap.js';
-export { isKnownSafeCommand } from './sandbox/safe-command.js';
+export {
+  isKnownSafeCommand,
+  isKnownSafeCommandAsync,
+  loadBashParser,
+  parseShellScript,
+} from './sandbox/safe-command.js';
 export { looksLikeSandboxDenial, Sandbox } from './sandbox/sandbox.js';
 export { SessionError, type SessionErrorCode } from './session/errors.js';
 export {

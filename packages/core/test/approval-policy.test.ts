@@ -2,12 +2,14 @@ import { mkdirSync, mkdtempSync, realpathSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { silentLogger } from '@codex/common';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { assessCommand, assessPatch } from '../src/sandbox/assessment.js';
-import { isKnownSafeCommand } from '../src/sandbox/safe-command.js';
+import { isKnownSafeCommand, loadBashParser } from '../src/sandbox/safe-command.js';
 import { Approvals } from '../src/session/approvals.js';
 
 const bash = (script: string) => ['/bin/bash', '-lc', script];
+
+beforeAll(() => loadBashParser());
 
 describe('isKnownSafeCommand', () => {
   it.each([

@@ -5,6 +5,7 @@ import { ModelClient } from '../client/model-client.js';
 import type { JsonSchema, ResponseItem } from '../client/types.js';
 import type { Config } from '../config/load.js';
 import { combineInstructions, discoverProjectDocs } from '../config/project-doc.js';
+import { loadBashParser } from '../sandbox/safe-command.js';
 import { Sandbox } from '../sandbox/sandbox.js';
 import { UnifiedExecManager } from '../tools/unified-exec/index.js';
 import { Approvals, DEFAULT_APPROVAL_TIMEOUT_MS } from './approvals.js';
@@ -114,6 +115,10 @@ export class Session {
   /** Starts a session: connects to the exec-server and emits `session_configured`. */
   static async start(options: SessionOptions): Promise<Session> {
     const logger = options.logger ?? defaultLogger;
+    // Scripts are judged (safe commands, exec-policy rules) with the bash grammar.
+    await loadBashParser().catch((error: unknown) => {
+      logger.warn('could not load the bash grammar; every shell script will need approval', error);
+    });
     const { exec, owned } = await connectExecServer(options.execServer, logger);
     const docs = await discoverProjectDocs({
       cwd: options.config.cwd,
