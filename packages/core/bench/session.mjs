@@ -5,6 +5,7 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
+import { ExecServerClient } from '@codex/exec-server/client';
 import {
   assistantMessage,
   createTempCodexHome,
@@ -13,7 +14,6 @@ import {
   responseEvents,
   scripted,
 } from '@codex/test-support';
-import { ExecServerClient } from '@codex/exec-server/client';
 import { loadConfig, Sandbox, Session, silentLogger } from '../dist/index.js';
 
 const DELTAS = 300_000;
@@ -143,7 +143,13 @@ async function sandboxOverhead() {
           resolve(event.exitCode);
         });
       });
-      await client.exec({ processId, argv: [...command.argv], cwd, env: { ...command.env }, tty: false });
+      await client.exec({
+        processId,
+        argv: [...command.argv],
+        cwd,
+        env: { ...command.env },
+        tty: false,
+      });
       const code = await exited;
       if (code !== 0) throw new Error(`${label}: exit ${code}`);
       if (run >= 10) samples.push(performance.now() - began);
@@ -158,7 +164,10 @@ async function sandboxOverhead() {
   return {
     runs: SPAWN_RUNS,
     command: 'true (pipes, in-process exec-server)',
-    sandbox: `${sandbox.status.version} (${sandbox.status.bwrap})`,
+    sandbox:
+      sandbox.status.kind === 'bubblewrap'
+        ? `${sandbox.status.version} (${sandbox.status.bwrap})`
+        : sandbox.status.kind,
     unsandboxedMs: bare,
     sandboxedMs: sandboxed,
     addedP50Ms: round(sandboxed.p50 - bare.p50),

@@ -73,7 +73,7 @@ describe('the probe', () => {
     const cwd = mkdtempSync(join(outside, 'repo-'));
     mkdirSync(join(cwd, '.git'));
     const status = await probeBubblewrap(process.env);
-    if (!status.available) throw new Error(status.reason);
+    if (status.kind !== 'bubblewrap') throw new Error('no bubblewrap');
     const argv = await bubblewrapArgv({
       argv: ['bash', '-lc', 'true'],
       policy: { mode: 'workspace-write', exclude_tmpdir_env_var: true },

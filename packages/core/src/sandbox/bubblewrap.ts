@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { delimiter, join, resolve } from 'node:path';
 import type { core } from '@codex/protocol';
 import { PROTECTED_SUBFOLDERS } from './assessment.js';
+import { SANDBOX_EXEC } from './seatbelt.js';
 
 /** The system bubblewrap, preferred because Ubuntu's AppArmor rule exempts only this path. */
 export const SYSTEM_BWRAP = '/usr/bin/bwrap';
@@ -18,6 +19,12 @@ export type SandboxStatus =
       readonly version: string;
       /** Whether a fresh `/proc` can be mounted (else the host's stays, read-only). */
       readonly procMount: boolean;
+    }
+  | {
+      readonly available: true;
+      /** macOS: `sandbox-exec` with a generated profile (untested on a Mac by this project). */
+      readonly kind: 'seatbelt';
+      readonly sandboxExec: string;
     }
   | {
       readonly available: false;
@@ -82,12 +89,14 @@ export async function probeBubblewrap(
   env: Readonly<Record<string, string | undefined>> = process.env,
   options: { readonly systemBwrap?: string } = {},
 ): Promise<SandboxStatus> {
+  if (process.platform === 'darwin' && (await executable(SANDBOX_EXEC)))
+    return { available: true, kind: 'seatbelt', sandboxExec: SANDBOX_EXEC };
   if (process.platform !== 'linux')
     return {
       available: false,
       kind: 'none',
-      reason: `bubblewrap sandboxing is for Linux; this is ${process.platform}`,
-      fix: 'run on Linux, or use danger-full-access where the host is the sandbox',
+      reason: `commands can be sandboxed on Linux (bubblewrap) and macOS (Seatbelt); this is ${process.platform}`,
+      fix: 'run on Linux or macOS, or use danger-full-access where the host is the sandbox',
     };
   const bwrap = await findBwrap(env.PATH, options.systemBwrap ?? SYSTEM_BWRAP);
   if (!bwrap)
@@ -159,7 +168,7 @@ export async function bubblewrapArgv(options: {
   readonly argv: readonly string[];
   readonly policy: core.SandboxPolicy;
   readonly cwd: string;
-  readonly status: Extract<SandboxStatus, { available: true }>;
+  readonly status: Extract<SandboxStatus, { kind: 'bubblewrap' }>;
   readonly env: Readonly<Record<string, string | undefined>>;
 }): Promise<string[]> {
   const { policy, cwd, status } = options;

@@ -6,6 +6,7 @@ import {
   probeBubblewrap,
   type SandboxStatus,
 } from './bubblewrap.js';
+import { seatbeltCommand } from './seatbelt.js';
 
 /** Set in a sandboxed command's environment when it has no network, as the original sets it. */
 export const NETWORK_DISABLED_ENV = 'CODEX_SANDBOX_NETWORK_DISABLED';
@@ -78,9 +79,16 @@ export class Sandbox {
     if (!confines(policy)) return null;
     const status = this.status;
     if (!status.available) throw new Error(`no sandbox: ${status.reason}`);
+    const environment = (env: Readonly<Record<string, string>>) =>
+      networkAllowed(policy) ? env : { ...env, [NETWORK_DISABLED_ENV]: '1' };
+    if (status.kind === 'seatbelt')
+      return async ({ argv, env }) => ({
+        argv: seatbeltCommand(argv, { policy, cwd, tmpdir: this.env.TMPDIR }),
+        env: { ...environment(env), CODEX_SANDBOX: 'seatbelt' },
+      });
     return async ({ argv, env }) => ({
       argv: await bubblewrapArgv({ argv, policy, cwd, status, env: this.env }),
-      env: networkAllowed(policy) ? env : { ...env, [NETWORK_DISABLED_ENV]: '1' },
+      env: environment(env),
     });
   }
 }
