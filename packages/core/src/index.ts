@@ -102,6 +102,16 @@ export {
 export { BashParserError, type BashParserErrorCode } from './sandbox/bash-parser.js';
 export type { SandboxStatus } from './sandbox/bubblewrap.js';
 export {
+  appendAllowRule,
+  ExecPolicy,
+  type ExecPolicyDecision,
+  ExecPolicyError,
+  type ExecPolicyErrorCode,
+  type ExecPolicyEvaluation,
+  parseRules,
+  type Rule as ExecPolicyRule,
+} from './sandbox/exec-policy/index.js';
+export {
   isKnownSafeCommand,
   isKnownSafeCommandAsync,
   loadBashParser,

@@ -1,4 +1,4 @@
-import { mkdtempSync, realpathSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Logger, silentLogger } from '@codex/common';
@@ -71,6 +71,8 @@ export interface HarnessOptions {
   readonly execServer?: ExecServerOption;
   readonly maxPendingEventBytes?: number;
   readonly sandbox?: Sandbox;
+  /** Written to `$CODEX_HOME/rules/default.rules` before the session starts. */
+  readonly rules?: string;
   /** Do not start reading events (the test reads them itself, or not at all). */
   readonly manualEvents?: boolean;
 }
@@ -81,6 +83,8 @@ export interface Harness {
   readonly log: EventLog;
   /** The session's working directory (a fresh temp folder). */
   readonly cwd: string;
+  /** The session's CODEX_HOME. */
+  readonly home: string;
   dispose(): Promise<void>;
 }
 
@@ -97,6 +101,10 @@ export async function startSession(
     extraToml: options.extraToml,
   });
   const cwd = realpathSync(mkdtempSync(join(tmpdir(), 'codex-work-')));
+  if (options.rules !== undefined) {
+    mkdirSync(join(home.path, 'rules'));
+    writeFileSync(join(home.path, 'rules', 'default.rules'), options.rules);
+  }
   const env = {
     PATH: process.env.PATH,
     HOME: home.path,
@@ -123,6 +131,7 @@ export async function startSession(
     session,
     log: log as EventLog,
     cwd,
+    home: home.path,
     async dispose() {
       const shut = session.shutdown();
       if (log) await log.done;

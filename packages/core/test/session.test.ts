@@ -146,7 +146,14 @@ describe('approvals', () => {
       command: ['/bin/bash', '-lc', 'touch made.txt'],
       cwd: harness.cwd,
       reason: 'ok?',
-      available_decisions: ['approved', 'approved_for_session', 'denied', 'abort'],
+      proposed_execpolicy_amendment: ['touch', 'made.txt'],
+      available_decisions: [
+        'approved',
+        { approved_execpolicy_amendment: { proposed_execpolicy_amendment: ['touch', 'made.txt'] } },
+        'approved_for_session',
+        'denied',
+        'abort',
+      ],
     });
     session.submit({ type: 'exec_approval', id: 'call_a', decision });
     return harness;

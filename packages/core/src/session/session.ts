@@ -11,6 +11,7 @@ import { UnifiedExecManager } from '../tools/unified-exec/index.js';
 import { Approvals, DEFAULT_APPROVAL_TIMEOUT_MS } from './approvals.js';
 import { SessionError } from './errors.js';
 import { EventQueue } from './event-queue.js';
+import { type ExecPolicyRules, loadExecPolicyRules } from './exec-policy-rules.js';
 import { contextChanged, contextMessages } from './prompt.js';
 import type { ToolServices } from './tools/index.js';
 import { TurnRunner } from './turn.js';
@@ -90,6 +91,7 @@ export class Session {
     private readonly unifiedExec: UnifiedExecManager,
     private readonly userInstructions: string | null,
     readonly sandbox: Sandbox,
+    execPolicy: ExecPolicyRules,
   ) {
     this.logger = options.logger ?? defaultLogger;
     this.queue = new EventQueue(options.maxPendingEventBytes);
@@ -107,7 +109,7 @@ export class Session {
       logger: this.logger,
       runningCommands: new Map(),
       sandbox,
-      execPolicy: { decide: () => null },
+      execPolicy,
       state: { sandboxWarned: false },
     };
   }
@@ -119,6 +121,8 @@ export class Session {
     await loadBashParser().catch((error: unknown) => {
       logger.warn('could not load the bash grammar; every shell script will need approval', error);
     });
+    // A rules file that does not load fails the start, naming the file and line.
+    const execPolicy = await loadExecPolicyRules(options.config.codexHome, logger);
     const { exec, owned } = await connectExecServer(options.execServer, logger);
     const docs = await discoverProjectDocs({
       cwd: options.config.cwd,
@@ -144,6 +148,7 @@ export class Session {
       unifiedExec,
       docs ? combineInstructions(docs) : null,
       options.sandbox ?? (await Sandbox.probe(options.env ?? process.env)),
+      execPolicy,
     );
     session.emit('0', {
       type: 'session_configured',

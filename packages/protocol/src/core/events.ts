@@ -167,6 +167,8 @@ export const ExecApprovalRequestEventSchema = event('exec_approval_request', {
   turn_id: turnId,
   /** The decisions the client may answer with. */
   available_decisions: z.array(ReviewDecisionSchema).optional(),
+  /** A command prefix the user may allow from now on (an exec-policy rule). */
+  proposed_execpolicy_amendment: z.array(z.string()).nullable().optional(),
 });
 /** The agent asks to apply a patch. */
 export const ApplyPatchApprovalRequestEventSchema = event('apply_patch_approval_request', {

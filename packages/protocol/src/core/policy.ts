@@ -54,16 +54,24 @@ export const ReasoningSummarySchema = z.enum(['auto', 'concise', 'detailed', 'no
 export type ReasoningSummary = z.infer<typeof ReasoningSummarySchema>;
 
 /** A user's answer to an exec or patch approval request. */
-export const ReviewDecisionSchema = z.enum([
-  'approved',
-  /** Approved, and the same request is approved without asking for the rest of the session. */
-  'approved_for_session',
-  /** Refused; the model is told and the turn continues. */
-  'denied',
-  /** Nobody answered in time; treated as `denied`. */
-  'timed_out',
-  /** Refused, and the turn ends (`turn_aborted`). */
-  'abort',
+export const ReviewDecisionSchema = z.union([
+  z.enum([
+    'approved',
+    /** Approved, and the same request is approved without asking for the rest of the session. */
+    'approved_for_session',
+    /** Refused; the model is told and the turn continues. */
+    'denied',
+    /** Nobody answered in time; treated as `denied`. */
+    'timed_out',
+    /** Refused, and the turn ends (`turn_aborted`). */
+    'abort',
+  ]),
+  /** Approved, and an `allow` rule for this command prefix is added to `rules/default.rules`. */
+  z.strictObject({
+    approved_execpolicy_amendment: z.object({
+      proposed_execpolicy_amendment: z.array(z.string()).min(1),
+    }),
+  }),
 ]);
 /** A user's answer to an exec or patch approval request. */
 export type ReviewDecision = z.infer<typeof ReviewDecisionSchema>;

@@ -9,6 +9,14 @@ type RequestEvent =
   | Omit<core.EventMsgOf<'exec_approval_request'>, 'turn_id' | 'available_decisions'>
   | Omit<core.EventMsgOf<'apply_patch_approval_request'>, 'turn_id' | 'available_decisions'>;
 
+/** The answer, as a tool acts on it. */
+export type ApprovalOutcome =
+  | 'approved'
+  | 'denied'
+  | 'timed_out'
+  /** Approved, and commands starting with this prefix are allowed from now on. */
+  | { readonly amendment: readonly string[] };
+
 /**
  * Asks the user about a command or patch and waits for the answer (or the timeout, which
  * declines it). `abort` ends the turn: it interrupts the turn and throws.
@@ -17,10 +25,17 @@ export async function askApproval(
   invocation: ToolInvocation,
   request: RequestEvent,
   sessionKey: string,
-): Promise<'approved' | 'denied' | 'timed_out'> {
+): Promise<ApprovalOutcome> {
   const { emit, turn, approvals, signal } = invocation;
   const kind = request.type === 'exec_approval_request' ? 'exec' : 'patch';
-  emit({ ...request, turn_id: turn.turnId, available_decisions: [...OFFERED_DECISIONS] });
+  const proposal =
+    request.type === 'exec_approval_request' ? request.proposed_execpolicy_amendment : null;
+  const offered: core.ReviewDecision[] = [...OFFERED_DECISIONS];
+  if (proposal && proposal.length > 0)
+    offered.splice(1, 0, {
+      approved_execpolicy_amendment: { proposed_execpolicy_amendment: [...proposal] },
+    });
+  emit({ ...request, turn_id: turn.turnId, available_decisions: offered });
   const decision = await approvals.wait({
     kind,
     callId: request.call_id,
@@ -34,6 +49,8 @@ export async function askApproval(
         turn_id: turn.turnId,
       }),
   });
+  if (typeof decision === 'object')
+    return { amendment: decision.approved_execpolicy_amendment.proposed_execpolicy_amendment };
   switch (decision) {
     case 'approved':
     case 'approved_for_session':

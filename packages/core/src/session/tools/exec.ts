@@ -97,7 +97,12 @@ async function mayRun(
   tool: string,
   argv: readonly string[],
   cwd: string,
-  request: { readonly justification?: string | undefined; readonly escalated: boolean },
+  request: {
+    readonly justification?: string | undefined;
+    readonly escalated: boolean;
+    /** The model's suggested rule prefix (`prefix_rule`). */
+    readonly prefixRule?: readonly string[] | undefined;
+  },
 ): Promise<Permission> {
   const { turn, approvals, call } = invocation;
   const sessionKey = `exec:${JSON.stringify(argv)}`;
@@ -124,9 +129,16 @@ async function mayRun(
       command: [...argv],
       cwd,
       reason: verdict.reason,
+      proposed_execpolicy_amendment: request.prefixRule?.length
+        ? [...request.prefixRule]
+        : services.execPolicy.proposeFor(argv),
     },
     sessionKey,
   );
+  if (typeof answer === 'object') {
+    await services.execPolicy.allow(answer.amendment);
+    return { run: true, wrap: null };
+  }
   if (answer === 'approved')
     return { run: true, wrap: verdict.sandboxedAfterApproval ? sandboxed() : null };
   invocation.emit({
@@ -274,7 +286,7 @@ async function runPermitted<Run extends CommandRun>(
     },
     `exec:${JSON.stringify(command.argv)}`,
   );
-  return answer === 'approved' ? once(null) : first;
+  return answer === 'denied' || answer === 'timed_out' ? first : once(null);
 }
 
 /** `exec_command`: runs a shell command; one still running after the yield keeps a session. */
@@ -294,6 +306,7 @@ export function execCommandTool(services: ToolServices): ToolHandler {
       const permission = await mayRun(services, invocation, 'exec_command', argv, cwd, {
         justification: args.justification,
         escalated: args.sandboxPermissions === 'require_escalated',
+        prefixRule: args.prefixRule,
       });
       if (!permission.run) return { output: permission.refusal };
       const command: RunningCommand = {
@@ -408,6 +421,7 @@ export function shellTool(services: ToolServices): ToolHandler {
       const permission = await mayRun(services, invocation, 'shell', args.command, cwd, {
         justification: args.justification,
         escalated: args.sandboxPermissions === 'require_escalated',
+        prefixRule: args.prefixRule,
       });
       if (!permission.run) return { output: permission.refusal };
       const command: RunningCommand = {

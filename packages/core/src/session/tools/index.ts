@@ -1,9 +1,9 @@
 import type { Logger } from '@codex/common';
 import type { ExecServerClient } from '@codex/exec-server/client';
 import type { Config } from '../../config/load.js';
-import type { RuleDecision } from '../../sandbox/assessment.js';
 import type { Sandbox } from '../../sandbox/sandbox.js';
 import type { UnifiedExecManager } from '../../tools/unified-exec/index.js';
+import type { ExecPolicyRules } from '../exec-policy-rules.js';
 import type { ModelFamily } from '../model-family.js';
 import type { ToolHandler } from '../tool-call.js';
 import { execCommandTool, type RunningCommand, shellTool, writeStdinTool } from './exec.js';
@@ -22,7 +22,7 @@ export interface ToolServices {
   /** Runs commands under the turn's sandbox policy. */
   readonly sandbox: Sandbox;
   /** The user's exec-policy rules (`$CODEX_HOME/rules`). */
-  readonly execPolicy: { decide(argv: readonly string[]): RuleDecision };
+  readonly execPolicy: ExecPolicyRules;
   /** Mutable per-session flags. */
   readonly state: { sandboxWarned: boolean };
 }

@@ -108,7 +108,7 @@ export async function runPatch(
       },
       sessionKey,
     );
-    if (answer !== 'approved') {
+    if (answer === 'denied' || answer === 'timed_out') {
       emit({
         type: 'patch_apply_end',
         call_id: call.callId,
