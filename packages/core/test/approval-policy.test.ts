@@ -61,6 +61,17 @@ describe('assessCommand', () => {
     ).toStrictEqual({ action: 'run', sandboxed: false });
   });
 
+  it('external-sandbox wraps nothing: the host sandboxes the agent', () => {
+    expect(
+      assessCommand({
+        ...base,
+        argv: bash('rm x'),
+        approvalPolicy: 'on-request',
+        sandboxPolicy: { mode: 'external-sandbox' },
+      }),
+    ).toStrictEqual({ action: 'run', sandboxed: false });
+  });
+
   it('a confined policy runs commands in the sandbox unasked', () => {
     for (const policy of ['never', 'on-request', 'on-failure'] as const)
       expect(

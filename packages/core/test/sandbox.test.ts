@@ -285,3 +285,56 @@ describe('interrupt', () => {
     expect(pgrep()).toBe('');
   });
 });
+
+describe('shell_environment_policy', () => {
+  it('commands get no credentials by default; exclude and set apply', async () => {
+    // The session's environment holds MOCK_API_KEY (the provider's key); commands must not see it.
+    const output = await runCommand(
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: shell parameter expansion, not a template.
+      'echo key=${MOCK_API_KEY:-none} home=${HOME:+set} set=$EXTRA',
+      { extraToml: '[shell_environment_policy]\nexclude = ["HOME"]\nset = { EXTRA = "yes" }\n' },
+    );
+    expect(output).toContain('key=none home= set=yes');
+  });
+
+  it('unit: inherit, default excludes, exclude, set, include_only', async () => {
+    const { shellEnvironment } = await import('../src/sandbox/shell-environment.js');
+    const base = {
+      PATH: '/bin',
+      HOME: '/h',
+      OPENAI_API_KEY: 'x',
+      GH_TOKEN: 'y',
+      FOO: '1',
+      DROP_ME: '2',
+    };
+    const policy = {
+      inherit: 'all',
+      exclude: [],
+      set: {},
+      includeOnly: [],
+      ignoreDefaultExcludes: false,
+      useProfile: false,
+    } as const;
+    expect(shellEnvironment(base, policy)).toStrictEqual({
+      PATH: '/bin',
+      HOME: '/h',
+      FOO: '1',
+      DROP_ME: '2',
+    });
+    expect(shellEnvironment(base, { ...policy, ignoreDefaultExcludes: true })).toStrictEqual(base);
+    expect(shellEnvironment(base, { ...policy, inherit: 'core' })).toStrictEqual({
+      PATH: '/bin',
+      HOME: '/h',
+    });
+    expect(shellEnvironment(base, { ...policy, inherit: 'none', set: { A: 'b' } })).toStrictEqual({
+      A: 'b',
+    });
+    expect(shellEnvironment(base, { ...policy, exclude: ['drop_*'] })).not.toHaveProperty(
+      'DROP_ME',
+    );
+    expect(shellEnvironment(base, { ...policy, includeOnly: ['P?TH', 'HOME'] })).toStrictEqual({
+      PATH: '/bin',
+      HOME: '/h',
+    });
+  });
+});

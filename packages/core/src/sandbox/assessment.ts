@@ -69,7 +69,8 @@ export function assessCommand(options: {
     return { action: 'reject', reason: 'the command is forbidden by an exec-policy rule' };
   if (options.approvedForSession || rule === 'allow') return { action: 'run', sandboxed: false };
   const safe = isKnownSafeCommand(options.argv);
-  if (sandboxPolicy.mode === 'danger-full-access') {
+  // Nothing to wrap: full access, or the host's own sandbox around the agent.
+  if (sandboxPolicy.mode === 'danger-full-access' || sandboxPolicy.mode === 'external-sandbox') {
     if ((approvalPolicy === 'untrusted' && !safe) || rule === 'prompt')
       return { action: 'ask', reason: justification, sandboxedAfterApproval: false };
     return { action: 'run', sandboxed: false };
@@ -181,7 +182,8 @@ export async function assessPatch(options: {
   const { approvalPolicy, sandboxPolicy } = options;
   if (options.approvedForSession) return { action: 'run' };
   if (approvalPolicy === 'untrusted') return { action: 'ask', reason: null };
-  if (sandboxPolicy.mode === 'danger-full-access') return { action: 'run' };
+  if (sandboxPolicy.mode === 'danger-full-access' || sandboxPolicy.mode === 'external-sandbox')
+    return { action: 'run' };
   if (await pathsAreWritable(options.paths, writableRoots(sandboxPolicy, options.cwd)))
     return { action: 'run' };
   if (!mayAskToLeaveSandbox(approvalPolicy))

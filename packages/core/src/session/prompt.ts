@@ -56,6 +56,8 @@ const SANDBOX_LINE: Record<core.SandboxPolicy['mode'], string> = {
   'danger-full-access':
     '`sandbox_mode` is `danger-full-access`: No filesystem sandboxing - all commands are permitted.',
   'read-only': '`sandbox_mode` is `read-only`: The sandbox only permits reading files.',
+  'external-sandbox':
+    '`sandbox_mode` is `external-sandbox`: Commands run in a sandbox the host provides; the agent does not add one.',
   'workspace-write':
     '`sandbox_mode` is `workspace-write`: The sandbox permits reading files, and editing files in `cwd` and `writable_roots`. Editing files in other directories requires approval.',
 };
@@ -74,7 +76,8 @@ Ask when a command needs to write outside the writable roots, needs the network,
 
 const networkLine = (policy: core.SandboxPolicy) =>
   policy.mode === 'danger-full-access' ||
-  (policy.mode === 'workspace-write' && policy.network_access === true)
+  (policy.mode === 'workspace-write' && policy.network_access === true) ||
+  (policy.mode === 'external-sandbox' && policy.network_access === true)
     ? 'Network access is enabled.'
     : 'Network access is restricted.';
 
@@ -103,7 +106,7 @@ const xmlEscape = (text: string) =>
 function filesystemElement(settings: TurnSettings): string {
   const { sandboxPolicy, cwd } = settings;
   const roots = `<workspace_roots><root>${xmlEscape(cwd)}</root></workspace_roots>`;
-  if (sandboxPolicy.mode === 'danger-full-access')
+  if (sandboxPolicy.mode === 'danger-full-access' || sandboxPolicy.mode === 'external-sandbox')
     return `<filesystem>${roots}<permission_profile type="disabled"><file_system type="unrestricted" /></permission_profile></filesystem>`;
   const entries = ['<entry access="read"><special>:root</special></entry>'];
   if (sandboxPolicy.mode === 'workspace-write') {

@@ -7,6 +7,7 @@ import type { Config } from '../config/load.js';
 import { combineInstructions, discoverProjectDocs } from '../config/project-doc.js';
 import { loadBashParser } from '../sandbox/safe-command.js';
 import { Sandbox } from '../sandbox/sandbox.js';
+import { shellEnvironment } from '../sandbox/shell-environment.js';
 import { UnifiedExecManager } from '../tools/unified-exec/index.js';
 import { Approvals, DEFAULT_APPROVAL_TIMEOUT_MS } from './approvals.js';
 import { SessionError } from './errors.js';
@@ -105,7 +106,7 @@ export class Session {
       config: options.config,
       exec,
       unifiedExec,
-      env: options.env ?? process.env,
+      env: shellEnvironment(options.env ?? process.env, options.config.shellEnvironmentPolicy),
       logger: this.logger,
       runningCommands: new Map(),
       sandbox,
@@ -138,7 +139,8 @@ export class Session {
     const unifiedExec = new UnifiedExecManager({
       client: exec,
       logger,
-      env: options.env ?? process.env,
+      // Commands see the environment `shell_environment_policy` allows (no credentials by default).
+      env: shellEnvironment(options.env ?? process.env, options.config.shellEnvironmentPolicy),
     });
     const session = new Session(
       options,

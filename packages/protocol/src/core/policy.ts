@@ -28,6 +28,12 @@ export type SandboxMode = z.infer<typeof SandboxModeSchema>;
 export const SandboxPolicySchema = z.discriminatedUnion('mode', [
   z.object({ mode: z.literal('danger-full-access') }),
   z.object({ mode: z.literal('read-only') }),
+  /** The caller runs the agent inside its own sandbox: commands are not wrapped. */
+  z.object({
+    mode: z.literal('external-sandbox'),
+    /** Whether the external sandbox lets commands reach the network. */
+    network_access: z.boolean().optional(),
+  }),
   z.object({
     mode: z.literal('workspace-write'),
     /** Extra folders the command may write, beside the cwd. */
