@@ -3,29 +3,21 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:f
 import { createServer, type Server } from 'node:net';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { functionCall, MockResponsesServer, scripted } from '@codex/test-support';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { functionCall, scripted } from '@codex/test-support';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bubblewrapArgv, probeBubblewrap } from '../src/sandbox/bubblewrap.js';
 import { Sandbox } from '../src/sandbox/sandbox.js';
-import { type Harness, startSession, toolOutput } from './session-harness.js';
+import { startSession, toolOutput, useMockSessions } from './session-harness.js';
 
-let mock: MockResponsesServer;
-let harness: Harness | undefined;
+const ctx = useMockSessions();
 /** A folder outside the workspace and outside /tmp (the workspace-write policy can write /tmp). */
 let outside: string;
 
-beforeAll(async () => {
-  mock = await MockResponsesServer.start();
+beforeAll(() => {
   outside = mkdtempSync(join(homedir(), '.codex-ts-sandbox-test-'));
 });
-afterAll(async () => {
-  await mock.close();
+afterAll(() => {
   rmSync(outside, { recursive: true, force: true });
-});
-afterEach(async () => {
-  await harness?.dispose();
-  harness = undefined;
-  mock.reset();
 });
 
 /** Runs one `exec_command` in a turn and returns what the model was told. */
@@ -33,21 +25,21 @@ async function runCommand(
   cmd: string,
   options: Parameters<typeof startSession>[1] & { tty?: boolean } = {},
 ): Promise<string> {
-  mock.enqueue(
+  ctx.mock.enqueue(
     scripted.items([
       functionCall('exec_command', { cmd, tty: options.tty ?? false }, { callId: 'c' }),
     ]),
     scripted.text('done'),
   );
-  harness = await startSession(mock, {
+  ctx.harness = await startSession(ctx.mock, {
     sandboxMode: 'workspace-write',
     approvalPolicy: 'on-request',
     ...options,
   });
-  harness.session.submit({ type: 'user_input', items: [{ type: 'text', text: 'go' }] });
-  await harness.log.waitFor('task_complete');
-  expect(harness.log.of('exec_approval_request')).toHaveLength(0);
-  return toolOutput(mock, 1, 'c') as string;
+  ctx.harness.session.submit({ type: 'user_input', items: [{ type: 'text', text: 'go' }] });
+  await ctx.harness.log.waitFor('task_complete');
+  expect(ctx.harness.log.of('exec_approval_request')).toHaveLength(0);
+  return toolOutput(ctx.mock, 1, 'c') as string;
 }
 
 describe('the probe', () => {
@@ -104,11 +96,11 @@ describe('commands under workspace-write run in bubblewrap', () => {
     expect(output).toContain('outside-denied');
     expect(output).toMatch(/Read-only file system/);
     expect(existsSync(target)).toBe(false);
-    expect(readFileSync(join(harness?.cwd ?? '', 'inside.txt'), 'utf8')).toBe('inside\n');
+    expect(readFileSync(join(ctx.harness?.cwd ?? '', 'inside.txt'), 'utf8')).toBe('inside\n');
   });
 
   it('.git inside the workspace is read-only', async () => {
-    mock.enqueue(
+    ctx.mock.enqueue(
       scripted.items([
         functionCall(
           'exec_command',
@@ -118,15 +110,15 @@ describe('commands under workspace-write run in bubblewrap', () => {
       ]),
       scripted.text('done'),
     );
-    harness = await startSession(mock, {
+    ctx.harness = await startSession(ctx.mock, {
       sandboxMode: 'workspace-write',
       approvalPolicy: 'on-request',
     });
-    execFileSync('git', ['init', '-q', harness.cwd]);
-    harness.session.submit({ type: 'user_input', items: [{ type: 'text', text: 'go' }] });
-    await harness.log.waitFor('task_complete');
-    expect(toolOutput(mock, 1, 'c')).toMatch(/denied/);
-    expect(existsSync(join(harness.cwd, '.git', 'x'))).toBe(false);
+    execFileSync('git', ['init', '-q', ctx.harness.cwd]);
+    ctx.harness.session.submit({ type: 'user_input', items: [{ type: 'text', text: 'go' }] });
+    await ctx.harness.log.waitFor('task_complete');
+    expect(toolOutput(ctx.mock, 1, 'c')).toMatch(/denied/);
+    expect(existsSync(join(ctx.harness.cwd, '.git', 'x'))).toBe(false);
   });
 
   it('PTY commands are sandboxed too', async () => {
@@ -193,12 +185,12 @@ describe('network', () => {
 describe('on-failure', () => {
   it('a denial offers the retry without the sandbox; approved, it runs unsandboxed', async () => {
     const target = join(outside, `retry-${Date.now()}`);
-    mock.enqueue(
+    ctx.mock.enqueue(
       scripted.items([functionCall('exec_command', { cmd: `touch ${target}` }, { callId: 'r' })]),
       scripted.text('done'),
     );
-    harness = await startSession(mock, { sandboxMode: 'workspace-write' });
-    const { session, log, cwd } = harness;
+    ctx.harness = await startSession(ctx.mock, { sandboxMode: 'workspace-write' });
+    const { session, log, cwd } = ctx.harness;
     session.submit({
       type: 'user_turn',
       items: [{ type: 'text', text: 'go' }],
@@ -216,7 +208,7 @@ describe('on-failure', () => {
     await log.waitFor('task_complete');
     expect(existsSync(target)).toBe(true);
     expect(log.of('exec_command_end').map((end) => end.exit_code)).toStrictEqual([1, 0]);
-    expect(toolOutput(mock, 1, 'r')).toMatch(/Process exited with code 0/);
+    expect(toolOutput(ctx.mock, 1, 'r')).toMatch(/Process exited with code 0/);
   });
 });
 
@@ -226,16 +218,16 @@ describe('without bubblewrap', () => {
       { PATH: '/nonexistent' },
       { systemBwrap: '/nonexistent/bwrap' },
     );
-    mock.enqueue(
+    ctx.mock.enqueue(
       scripted.items([functionCall('exec_command', { cmd: 'touch made.txt' }, { callId: 'n' })]),
       scripted.text('done'),
     );
-    harness = await startSession(mock, {
+    ctx.harness = await startSession(ctx.mock, {
       sandboxMode: 'workspace-write',
       approvalPolicy: 'on-request',
       sandbox,
     });
-    const { session, log, cwd } = harness;
+    const { session, log, cwd } = ctx.harness;
     session.submit({ type: 'user_input', items: [{ type: 'text', text: 'go' }] });
     const request = await log.waitFor('exec_approval_request');
     expect(request.reason).toMatch(/without a sandbox: bubblewrap \(bwrap\) is not installed/);
@@ -253,7 +245,7 @@ describe('without bubblewrap', () => {
 describe('interrupt', () => {
   it('leaves no sandboxed process behind', async () => {
     const marker = `${30 + (process.pid % 1000) / 1000}`;
-    mock.enqueue(
+    ctx.mock.enqueue(
       scripted.items([
         functionCall(
           'exec_command',
@@ -262,12 +254,12 @@ describe('interrupt', () => {
         ),
       ]),
     );
-    harness = await startSession(mock, {
+    ctx.harness = await startSession(ctx.mock, {
       sandboxMode: 'workspace-write',
       approvalPolicy: 'on-request',
     });
-    harness.session.submit({ type: 'user_input', items: [{ type: 'text', text: 'go' }] });
-    await harness.log.waitFor('exec_command_begin');
+    ctx.harness.session.submit({ type: 'user_input', items: [{ type: 'text', text: 'go' }] });
+    await ctx.harness.log.waitFor('exec_command_begin');
     const pgrep = () => {
       try {
         return execFileSync('pgrep', ['-f', `sleep ${marker}`], { encoding: 'utf8' }).trim();
@@ -278,8 +270,8 @@ describe('interrupt', () => {
     const deadline = Date.now() + 5_000;
     while (pgrep() === '' && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
     expect(pgrep()).not.toBe('');
-    harness.session.submit({ type: 'interrupt' });
-    await harness.log.waitFor('turn_aborted');
+    ctx.harness.session.submit({ type: 'interrupt' });
+    await ctx.harness.log.waitFor('turn_aborted');
     const gone = Date.now() + 5_000;
     while (pgrep() !== '' && Date.now() < gone) await new Promise((r) => setTimeout(r, 20));
     expect(pgrep()).toBe('');

@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Logger, silentLogger } from '@codex/common';
 import type { core } from '@codex/protocol';
-import { createTempCodexHome, type MockResponsesServer } from '@codex/test-support';
+import { createTempCodexHome, MockResponsesServer } from '@codex/test-support';
+import { afterAll, afterEach, beforeAll } from 'vitest';
 import { loadConfig } from '../src/config/load.js';
 import type { Sandbox } from '../src/sandbox/sandbox.js';
 import { type ExecServerOption, Session } from '../src/session/session.js';
@@ -159,4 +160,29 @@ export function toolOutput(mock: MockResponsesServer, n: number, callId: string)
   );
   if (!item) throw new Error(`request #${n} carries no output for ${callId}`);
   return item.output;
+}
+
+/** A test file's mock model, and the session the running test started (disposed after it). */
+export interface MockSessions {
+  /** Started before the file's tests; reset after each. */
+  mock: MockResponsesServer;
+  /** Set by a test (`ctx.harness = await startSession(ctx.mock)`); disposed after it. */
+  harness: Harness | undefined;
+}
+
+/** Registers the hooks that start one mock model per file and clean up after each test. */
+export function useMockSessions(): MockSessions {
+  const ctx = { harness: undefined } as MockSessions;
+  beforeAll(async () => {
+    ctx.mock = await MockResponsesServer.start();
+  });
+  afterAll(async () => {
+    await ctx.mock.close();
+  });
+  afterEach(async () => {
+    await ctx.harness?.dispose();
+    ctx.harness = undefined;
+    ctx.mock.reset();
+  });
+  return ctx;
 }

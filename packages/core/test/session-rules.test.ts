@@ -1,42 +1,29 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { functionCall, MockResponsesServer, scripted } from '@codex/test-support';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { type Harness, startSession, toolOutput } from './session-harness.js';
+import { functionCall, scripted } from '@codex/test-support';
+import { describe, expect, it } from 'vitest';
+import { startSession, toolOutput, useMockSessions } from './session-harness.js';
 
-let mock: MockResponsesServer;
-let harness: Harness | undefined;
-
-beforeAll(async () => {
-  mock = await MockResponsesServer.start();
-});
-afterAll(async () => {
-  await mock.close();
-});
-afterEach(async () => {
-  await harness?.dispose();
-  harness = undefined;
-  mock.reset();
-});
+const ctx = useMockSessions();
 
 describe('exec-policy rules in a session', () => {
   it('a forbidden command is refused without asking, even with full access', async () => {
-    mock.enqueue(
+    ctx.mock.enqueue(
       scripted.items([
         functionCall('exec_command', { cmd: 'touch a && rm -rf a' }, { callId: 'f' }),
       ]),
       scripted.text('ok'),
     );
-    harness = await startSession(mock, {
+    ctx.harness = await startSession(ctx.mock, {
       approvalPolicy: 'on-request',
       rules: 'prefix_rule(pattern=["rm"], decision="forbidden")\n',
     });
-    harness.session.submit({ type: 'user_input', items: [{ type: 'text', text: 'go' }] });
-    await harness.log.waitFor('task_complete');
-    expect(harness.log.of('exec_approval_request')).toHaveLength(0);
-    expect(harness.log.of('exec_command_begin')).toHaveLength(0);
-    expect(existsSync(join(harness.cwd, 'a'))).toBe(false);
-    expect(toolOutput(mock, 1, 'f')).toBe(
+    ctx.harness.session.submit({ type: 'user_input', items: [{ type: 'text', text: 'go' }] });
+    await ctx.harness.log.waitFor('task_complete');
+    expect(ctx.harness.log.of('exec_approval_request')).toHaveLength(0);
+    expect(ctx.harness.log.of('exec_command_begin')).toHaveLength(0);
+    expect(existsSync(join(ctx.harness.cwd, 'a'))).toBe(false);
+    expect(toolOutput(ctx.mock, 1, 'f')).toBe(
       'exec_command failed: rejected: the command is forbidden by an exec-policy rule',
     );
   });
@@ -49,16 +36,16 @@ describe('exec-policy rules in a session', () => {
         { cmd: `touch ${file}`, sandbox_permissions: 'require_escalated', justification: 'ok?' },
         { callId },
       );
-    mock.enqueue(
+    ctx.mock.enqueue(
       scripted.items([escalated('a1', `${outside}-1`)]),
       scripted.items([escalated('a2', `${outside}-2`)]),
       scripted.text('done'),
     );
-    harness = await startSession(mock, {
+    ctx.harness = await startSession(ctx.mock, {
       approvalPolicy: 'on-request',
       sandboxMode: 'workspace-write',
     });
-    const { session, log, home } = harness;
+    const { session, log, home } = ctx.harness;
     session.submit({ type: 'user_input', items: [{ type: 'text', text: 'go' }] });
     const request = await log.waitFor('exec_approval_request');
     expect(request.proposed_execpolicy_amendment).toStrictEqual(['touch', `${outside}-1`]);
@@ -84,7 +71,7 @@ describe('exec-policy rules in a session', () => {
 
   it('a rules file whose example does not match fails the start, naming file and line', async () => {
     await expect(
-      startSession(mock, {
+      startSession(ctx.mock, {
         rules:
           '# allow git status\nprefix_rule(pattern=["git", "status"], decision="allow", match=["git log"])\n',
       }),

@@ -3,25 +3,12 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { functionCall, MockResponsesServer, scripted } from '@codex/test-support';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { functionCall, scripted } from '@codex/test-support';
+import { afterEach, describe, expect, it } from 'vitest';
 import { SessionError } from '../src/session/errors.js';
-import { type Harness, requestInput, startSession, toolOutput } from './session-harness.js';
+import { requestInput, startSession, toolOutput, useMockSessions } from './session-harness.js';
 
-let mock: MockResponsesServer;
-let harness: Harness | undefined;
-
-beforeAll(async () => {
-  mock = await MockResponsesServer.start();
-});
-afterAll(async () => {
-  await mock.close();
-});
-afterEach(async () => {
-  await harness?.dispose();
-  harness = undefined;
-  mock.reset();
-});
+const ctx = useMockSessions();
 
 /** A 1×1 PNG. */
 const PNG = Buffer.from(
@@ -31,12 +18,12 @@ const PNG = Buffer.from(
 
 describe('ops', () => {
   it('a malformed op is refused with an error naming the field', async () => {
-    harness = await startSession(mock);
+    ctx.harness = await startSession(ctx.mock);
     expect(() =>
-      harness?.session.submit({ type: 'user_input', items: [{ type: 'text' }] } as never),
+      ctx.harness?.session.submit({ type: 'user_input', items: [{ type: 'text' }] } as never),
     ).toThrow(/invalid op: `items\.0\.text`/);
     try {
-      harness.session.submit({ type: 'exec_approval', id: 'x', decision: 'maybe' } as never);
+      ctx.harness.session.submit({ type: 'exec_approval', id: 'x', decision: 'maybe' } as never);
     } catch (error) {
       expect(SessionError.isInstance(error)).toBe(true);
       expect((error as SessionError).code).toBe('invalid_op');
@@ -44,17 +31,17 @@ describe('ops', () => {
   });
 
   it('ops after shutdown are refused; shutdown ends the event stream', async () => {
-    harness = await startSession(mock);
-    await harness.session.shutdown();
-    await harness.log.done;
-    expect(harness.log.types.at(-1)).toBe('shutdown_complete');
-    expect(() => harness?.session.submit({ type: 'interrupt' })).toThrow(/shut down/);
+    ctx.harness = await startSession(ctx.mock);
+    await ctx.harness.session.shutdown();
+    await ctx.harness.log.done;
+    expect(ctx.harness.log.types.at(-1)).toBe('shutdown_complete');
+    expect(() => ctx.harness?.session.submit({ type: 'interrupt' })).toThrow(/shut down/);
   });
 
   it('user_turn overrides apply from then on; a changed sandbox resends the context messages', async () => {
-    mock.enqueue(scripted.text('one'), scripted.text('two'), scripted.text('three'));
-    harness = await startSession(mock);
-    const { session, log, cwd } = harness;
+    ctx.mock.enqueue(scripted.text('one'), scripted.text('two'), scripted.text('three'));
+    ctx.harness = await startSession(ctx.mock);
+    const { session, log, cwd } = ctx.harness;
     const schema = { type: 'object', properties: { answer: { type: 'string' } } };
     session.submit({ type: 'user_input', items: [{ type: 'text', text: 'zero' }] });
     await log.waitFor('task_complete');
@@ -72,14 +59,14 @@ describe('ops', () => {
     await log.waitFor('task_complete', 2);
     session.submit({ type: 'user_input', items: [{ type: 'text', text: 'second' }] });
     await log.waitFor('task_complete', 3);
-    const first = mock.requests[1]?.body as Record<string, unknown>;
+    const first = ctx.mock.requests[1]?.body as Record<string, unknown>;
     expect(first.model).toBe('gpt-5.5');
     expect(first.reasoning).toStrictEqual({ effort: 'high', summary: 'concise' });
     expect((first.text as { format: { schema: unknown } }).format.schema).toStrictEqual(schema);
-    const second = mock.requests[2]?.body as Record<string, unknown>;
+    const second = ctx.mock.requests[2]?.body as Record<string, unknown>;
     expect(second.model).toBe('gpt-5.5');
     expect(second.text).toBeUndefined();
-    const permissions = requestInput(mock, 2).flatMap((item) =>
+    const permissions = requestInput(ctx.mock, 2).flatMap((item) =>
       ((item.content as Array<{ text?: string }>) ?? []).filter((part) =>
         part.text?.startsWith('<permissions instructions>'),
       ),
@@ -93,14 +80,14 @@ describe('ops', () => {
 
 describe('tools', () => {
   it('update_plan emits plan_update; view_image attaches the image; a local image input is sent as a data URL', async () => {
-    harness = await startSession(mock);
-    const { session, log, cwd } = harness;
+    ctx.harness = await startSession(ctx.mock);
+    const { session, log, cwd } = ctx.harness;
     writeFileSync(join(cwd, 'pic.png'), PNG);
     const plan = [
       { step: 'look', status: 'completed' },
       { step: 'fix', status: 'in_progress' },
     ];
-    mock.enqueue(
+    ctx.mock.enqueue(
       scripted.items([
         functionCall('update_plan', { explanation: 'why', plan }, { callId: 'u1', id: 'fc_1' }),
         functionCall('view_image', { path: 'pic.png' }, { callId: 'v1', id: 'fc_2' }),
@@ -122,11 +109,11 @@ describe('tools', () => {
     });
     expect(log.of('user_message')[0]?.local_images).toStrictEqual([join(cwd, 'pic.png')]);
     const dataUrl = `data:image/png;base64,${PNG.toString('base64')}`;
-    expect(toolOutput(mock, 1, 'u1')).toBe('Plan updated');
-    expect(toolOutput(mock, 1, 'v1')).toStrictEqual([
+    expect(toolOutput(ctx.mock, 1, 'u1')).toBe('Plan updated');
+    expect(toolOutput(ctx.mock, 1, 'v1')).toStrictEqual([
       { type: 'input_image', image_url: dataUrl, detail: 'high' },
     ]);
-    const user = requestInput(mock, 0).at(-1) as { content: unknown[] };
+    const user = requestInput(ctx.mock, 0).at(-1) as { content: unknown[] };
     expect(user.content).toStrictEqual([
       { type: 'input_text', text: 'look' },
       { type: 'input_image', image_url: dataUrl },
@@ -134,7 +121,7 @@ describe('tools', () => {
   });
 
   it('bad arguments, a second in_progress step and an unknown tool are reported to the model', async () => {
-    mock.enqueue(
+    ctx.mock.enqueue(
       scripted.items([
         functionCall('exec_command', '{"cmd": 5}', { callId: 'b1', id: 'fc_1' }),
         functionCall(
@@ -151,31 +138,34 @@ describe('tools', () => {
       ]),
       scripted.text('ok'),
     );
-    harness = await startSession(mock);
-    harness.session.submit({ type: 'user_input', items: [{ type: 'text', text: 'x' }] });
-    await harness.log.waitFor('task_complete');
-    expect(toolOutput(mock, 1, 'b1')).toMatch(/^failed to parse function arguments: /);
-    expect(toolOutput(mock, 1, 'b2')).toMatch(/at most one step can be in_progress/);
-    expect(toolOutput(mock, 1, 'b3')).toBe('unsupported call: teleport');
+    ctx.harness = await startSession(ctx.mock);
+    ctx.harness.session.submit({ type: 'user_input', items: [{ type: 'text', text: 'x' }] });
+    await ctx.harness.log.waitFor('task_complete');
+    expect(toolOutput(ctx.mock, 1, 'b1')).toMatch(/^failed to parse function arguments: /);
+    expect(toolOutput(ctx.mock, 1, 'b2')).toMatch(/at most one step can be in_progress/);
+    expect(toolOutput(ctx.mock, 1, 'b3')).toBe('unsupported call: teleport');
   });
 
   it('config can choose the legacy shell tool', async () => {
-    mock.enqueue(
+    ctx.mock.enqueue(
       scripted.items([functionCall('shell', { command: ['echo', 'legacy'] }, { callId: 's1' })]),
       scripted.text('ok'),
     );
-    harness = await startSession(mock, { extraToml: '[features]\nunified_exec = false\n' });
-    harness.session.submit({ type: 'user_input', items: [{ type: 'text', text: 'x' }] });
-    await harness.log.waitFor('task_complete');
-    const body = mock.requests[0]?.body as { tools: Array<{ name?: string }> };
+    ctx.harness = await startSession(ctx.mock, { extraToml: '[features]\nunified_exec = false\n' });
+    ctx.harness.session.submit({ type: 'user_input', items: [{ type: 'text', text: 'x' }] });
+    await ctx.harness.log.waitFor('task_complete');
+    const body = ctx.mock.requests[0]?.body as { tools: Array<{ name?: string }> };
     const tools = body.tools;
     expect(tools.map((tool) => tool.name)).toContain('shell');
     expect(tools.map((tool) => tool.name)).not.toContain('exec_command');
-    expect(JSON.parse(toolOutput(mock, 1, 's1') as string)).toMatchObject({
+    expect(JSON.parse(toolOutput(ctx.mock, 1, 's1') as string)).toMatchObject({
       output: 'legacy\n',
       metadata: { exit_code: 0 },
     });
-    expect(harness.log.of('exec_command_end')[0]).toMatchObject({ call_id: 's1', exit_code: 0 });
+    expect(ctx.harness.log.of('exec_command_end')[0]).toMatchObject({
+      call_id: 's1',
+      exit_code: 0,
+    });
   });
 });
 
@@ -217,21 +207,21 @@ describe('a remote exec-server over WebSocket', () => {
         }
       });
     });
-    mock.enqueue(
+    ctx.mock.enqueue(
       scripted.items([
         functionCall('exec_command', { cmd: 'echo $PPID-remote' }, { callId: 'r1' }),
       ]),
       scripted.text('ok'),
     );
-    harness = await startSession(mock, { execServer: { url, token: 'let-me-in-please' } });
-    harness.session.submit({ type: 'user_input', items: [{ type: 'text', text: 'x' }] });
-    await harness.log.waitFor('task_complete');
-    expect(toolOutput(mock, 1, 'r1')).toMatch(/Output:\n\d+-remote\n$/);
+    ctx.harness = await startSession(ctx.mock, { execServer: { url, token: 'let-me-in-please' } });
+    ctx.harness.session.submit({ type: 'user_input', items: [{ type: 'text', text: 'x' }] });
+    await ctx.harness.log.waitFor('task_complete');
+    expect(toolOutput(ctx.mock, 1, 'r1')).toMatch(/Output:\n\d+-remote\n$/);
   });
 
   it('an unreachable exec-server fails the start with a clear error', async () => {
     await expect(
-      startSession(mock, { execServer: { url: 'ws://127.0.0.1:9/', connectTimeoutMs: 2_000 } }),
+      startSession(ctx.mock, { execServer: { url: 'ws://127.0.0.1:9/', connectTimeoutMs: 2_000 } }),
     ).rejects.toThrow(/could not connect to the exec-server at ws:\/\/127\.0\.0\.1:9\//);
   });
 });
