@@ -67,6 +67,8 @@ export interface HarnessOptions {
   readonly approvalPolicy?: 'untrusted' | 'on-failure' | 'on-request' | 'never';
   readonly sandboxMode?: 'read-only' | 'workspace-write' | 'danger-full-access';
   readonly extraToml?: string;
+  /** `-c key=value` overrides (top-level keys: extraToml lands after the provider table). */
+  readonly cliOverrides?: readonly string[];
   readonly approvalTimeoutMs?: number;
   readonly logger?: Logger;
   readonly execServer?: ExecServerOption;
@@ -117,6 +119,7 @@ export async function startSession(
     systemConfigFile: null,
     env,
     overrides: { cwd },
+    cliOverrides: options.cliOverrides,
   });
   const session = await Session.start({
     config,

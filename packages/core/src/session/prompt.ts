@@ -192,3 +192,14 @@ export function contextMessages(options: {
   items.push({ type: 'message', role: 'user', content: parts(user) });
   return items;
 }
+
+/** Whether an item is a permissions or environment-context message (resent when settings change). */
+export function isSettingsMessage(item: ResponseItem): boolean {
+  if (item.type !== 'message') return false;
+  return item.content.some(
+    (part) =>
+      part?.type === 'input_text' &&
+      (part.text.startsWith('<permissions instructions>') ||
+        part.text.startsWith('<environment_context>')),
+  );
+}

@@ -10,10 +10,11 @@ import { Sandbox } from '../sandbox/sandbox.js';
 import { shellEnvironment } from '../sandbox/shell-environment.js';
 import { UnifiedExecManager } from '../tools/unified-exec/index.js';
 import { Approvals, DEFAULT_APPROVAL_TIMEOUT_MS } from './approvals.js';
+import { Conversation } from './conversation.js';
 import { SessionError } from './errors.js';
 import { EventQueue } from './event-queue.js';
 import { type ExecPolicyRules, loadExecPolicyRules } from './exec-policy-rules.js';
-import { contextChanged, contextMessages } from './prompt.js';
+import { contextChanged, contextMessages, isSettingsMessage } from './prompt.js';
 import type { ToolServices } from './tools/index.js';
 import { TurnRunner } from './turn.js';
 import {
@@ -71,7 +72,7 @@ export class Session {
   readonly id: string;
   private readonly queue: EventQueue<core.Event>;
   private readonly approvals: Approvals;
-  private readonly history: ResponseItem[] = [];
+  private readonly history: Conversation;
   private settings: TurnSettings;
   /** The settings the conversation's context messages describe. */
   private describedSettings: TurnSettings | null = null;
@@ -80,6 +81,10 @@ export class Session {
   private closed = false;
   private shutdownDone: Promise<void> | null = null;
   private readonly usage = { thread: emptyUsage() };
+  /** Tokens in the context at the last model response (compaction compares it to the limit). */
+  private readonly contextTokens = { value: 0 };
+  /** The latest context messages (a compacted history starts with them). */
+  private contextItems: ResponseItem[] = [];
   private readonly logger: Logger;
   private readonly services: ToolServices;
   private lastTurn: Promise<void> = Promise.resolve();
@@ -96,6 +101,7 @@ export class Session {
   ) {
     this.logger = options.logger ?? defaultLogger;
     this.queue = new EventQueue(options.maxPendingEventBytes);
+    this.history = new Conversation([], undefined);
     this.id = options.sessionId ?? uuidv7();
     this.settings = settingsFromConfig(options.config);
     this.approvals = new Approvals(
@@ -174,7 +180,7 @@ export class Session {
 
   /** The conversation as the model will next see it (context messages first). */
   get conversation(): readonly ResponseItem[] {
-    return this.history;
+    return this.history.items;
   }
 
   /** Approximate bytes of events emitted but not read yet. */
@@ -234,6 +240,9 @@ export class Session {
         this.userInput(id, op.items, this.settings, op.final_output_json_schema ?? null);
         return;
       }
+      case 'compact':
+        this.startTurn(id, [], this.settings, null, true);
+        return;
       case 'override_turn_context':
         this.settings = overrideSettings(this.settings, op);
         return;
@@ -265,6 +274,16 @@ export class Session {
   ): void {
     // A turn that has decided to finish no longer takes input: this input starts the next one.
     if (this.active?.runner.steer(items)) return;
+    this.startTurn(submissionId, items, settings, outputSchema, false);
+  }
+
+  private startTurn(
+    submissionId: string,
+    items: readonly core.InputItem[],
+    settings: TurnSettings,
+    outputSchema: Readonly<Record<string, unknown>> | null,
+    compactOnly: boolean,
+  ): void {
     const context: TurnContext = {
       ...settings,
       turnId: uuidv7(),
@@ -283,6 +302,9 @@ export class Session {
       emit: (msg) => this.emit(submissionId, msg),
       waitForReader: () => this.queue.waitForRoom(),
       logger: this.logger,
+      contextItems: () => this.contextItems,
+      contextTokens: this.contextTokens,
+      compactOnly,
     });
     // The context messages go in when the turn starts, after any turn still finishing.
     const done = this.lastTurn.then(() => {
@@ -303,15 +325,18 @@ export class Session {
   /** Puts the context messages in the conversation, again when the settings they describe change. */
   private refreshContextMessages(context: TurnContext): void {
     if (this.describedSettings && !contextChanged(this.describedSettings, context)) return;
-    this.history.push(
-      ...contextMessages({
-        settings: context,
-        previous: this.describedSettings,
-        config: this.options.config,
-        userInstructions: this.describedSettings ? null : this.userInstructions,
-        env: this.options.env ?? process.env,
-      }),
-    );
+    const messages = contextMessages({
+      settings: context,
+      previous: this.describedSettings,
+      config: this.options.config,
+      userInstructions: this.describedSettings ? null : this.userInstructions,
+      env: this.options.env ?? process.env,
+    });
+    this.history.push(...messages);
+    // A compacted history restarts from the full context: base instructions included.
+    this.contextItems = this.describedSettings
+      ? [...this.contextItems.filter((item) => !isSettingsMessage(item)), ...messages]
+      : messages;
     this.describedSettings = context;
   }
 

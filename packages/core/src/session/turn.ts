@@ -3,7 +3,10 @@ import type { core } from '@codex/protocol';
 import { ModelError } from '../client/errors.js';
 import type { ModelClient } from '../client/model-client.js';
 import type { ResponseEvent, ResponseItem, TokenUsage } from '../client/types.js';
+import { approxTokenCount } from '../tools/truncate.js';
 import type { Approvals } from './approvals.js';
+import { autoCompactLimit, compactConversation } from './compact.js';
+import type { Conversation } from './conversation.js';
 import { modelFamily, unknownModelWarning } from './model-family.js';
 import { TURN_ABORTED_MESSAGE, userInputItem, userInputItemOf } from './prompt.js';
 import { outputItemFor, type ToolCall, type ToolResult, toolCallOf } from './tool-call.js';
@@ -15,7 +18,7 @@ import { TurnDiffTracker } from './turn-diff.js';
 export interface TurnRunnerOptions {
   readonly context: TurnContext;
   /** The session's conversation; the turn appends to it. */
-  readonly history: ResponseItem[];
+  readonly history: Conversation;
   readonly initialInput: readonly core.InputItem[];
   readonly modelClient: ModelClient;
   readonly services: ToolServices;
@@ -27,6 +30,12 @@ export interface TurnRunnerOptions {
   /** Resolves when the event reader has caught up (undefined: no need to wait). */
   readonly waitForReader: () => Promise<void> | undefined;
   readonly logger: Logger;
+  /** The context messages a compacted history starts with. */
+  readonly contextItems: () => readonly ResponseItem[];
+  /** Tokens the context held at the last model response (updated in place). */
+  readonly contextTokens: { value: number };
+  /** The turn only compacts the conversation (the `compact` op). */
+  readonly compactOnly?: boolean;
 }
 
 /** What one model request produced. */
@@ -115,10 +124,17 @@ export class TurnRunner {
       emit({ type: 'warning', message: unknownModelWarning(this.family.slug), turn_id: turnId });
     let lastAgentMessage: string | null = null;
     try {
+      if (this.options.compactOnly) {
+        await this.compact();
+        this.accepting = false;
+        emit({ type: 'task_complete', turn_id: turnId, last_agent_message: null });
+        return;
+      }
       await this.record(this.options.initialInput);
       for (;;) {
         this.throwIfAborted();
         while (this.pending.length > 0) await this.record(this.pending.shift() ?? []);
+        if (this.options.contextTokens.value >= this.compactLimit) await this.compact();
         const sample = await this.sample();
         lastAgentMessage = sample.lastAgentMessage ?? lastAgentMessage;
         if (sample.calls.length > 0) {
@@ -149,6 +165,37 @@ export class TurnRunner {
     }
   }
 
+  /** Tokens past which the turn compacts before sampling. */
+  private get compactLimit(): number {
+    const toml = this.options.services.config.toml as Record<string, unknown>;
+    return autoCompactLimit(this.family.contextWindow, toml.model_auto_compact_token_limit);
+  }
+
+  /** Replaces the conversation with its summary (and the recent user messages). */
+  private async compact(): Promise<void> {
+    const { emit, history } = this.options;
+    const turnId = this.context.turnId;
+    const itemId = uuidv7();
+    const tokensBefore = this.options.contextTokens.value;
+    emit({ type: 'context_compaction_begin', turn_id: turnId, item_id: itemId });
+    const { summary, replacement } = await compactConversation({
+      modelClient: this.options.modelClient,
+      items: history.items,
+      contextItems: this.options.contextItems(),
+      context: this.context,
+      threadId: this.options.sessionId,
+      signal: this.controller.signal,
+    });
+    history.replace(replacement, summary);
+    this.options.contextTokens.value = approxTokenCount(JSON.stringify(replacement));
+    emit({
+      type: 'context_compacted',
+      turn_id: turnId,
+      item_id: itemId,
+      tokens_before: tokensBefore > 0 ? tokensBefore : null,
+    });
+  }
+
   private throwIfAborted(): void {
     if (this.controller.signal.aborted) throw new TurnAborted('interrupted');
   }
@@ -173,10 +220,10 @@ export class TurnRunner {
   private repairHistory(output: string): void {
     const history = this.options.history;
     const answered = new Set<string>();
-    for (const item of history)
+    for (const item of history.items)
       if (item.type === 'function_call_output' || item.type === 'custom_tool_call_output')
         if (item.call_id) answered.add(item.call_id);
-    for (const item of [...history]) {
+    for (const item of [...history.items]) {
       const call = toolCallOf(item);
       if (call && !answered.has(call.callId)) history.push(outputItemFor(call, output));
     }
@@ -216,7 +263,7 @@ export class TurnRunner {
     const tools = toolsFor(this.family, this.options.services);
     const stream = modelClient.stream(
       {
-        input: history,
+        input: history.items,
         tools: [...tools.values()].map((tool) => tool.spec),
         parallelToolCalls: true,
         ...(context.outputSchema ? { outputSchema: context.outputSchema } : {}),
@@ -311,6 +358,7 @@ export class TurnRunner {
   }
 
   private countTokens(last: TokenUsage): void {
+    this.options.contextTokens.value = last.total_tokens;
     this.turnUsage = addUsage(this.turnUsage, last);
     const thread = addUsage(this.options.threadUsage, last);
     Object.assign(this.options.threadUsage, thread);

@@ -246,6 +246,18 @@ export const StreamErrorEventSchema = event('stream_error', {
   turn_id: turnId,
   code: z.string().optional(),
 });
+/** The conversation is being summarised to free context (automatically or by the `compact` op). */
+export const ContextCompactionBeginEventSchema = event('context_compaction_begin', {
+  turn_id: turnId,
+  item_id: itemId,
+});
+/** The conversation was replaced by its summary. */
+export const ContextCompactedEventSchema = event('context_compacted', {
+  turn_id: turnId,
+  item_id: itemId,
+  /** Tokens in the context before the compaction, when known. */
+  tokens_before: z.number().int().min(0).nullable().optional(),
+});
 /** Something the user should know that does not stop the turn. */
 export const WarningEventSchema = event('warning', { message: z.string(), turn_id: turnId });
 /** Informational message from the agent runtime. */
@@ -279,6 +291,8 @@ export const EventMsgSchema = z.discriminatedUnion('type', [
   StreamErrorEventSchema,
   BackgroundEventEventSchema,
   WarningEventSchema,
+  ContextCompactionBeginEventSchema,
+  ContextCompactedEventSchema,
   ShutdownCompleteEventSchema,
 ]);
 /** Everything a session emits. */

@@ -5,6 +5,8 @@ export {
   AgentReasoningEventSchema,
   ApplyPatchApprovalRequestEventSchema,
   BackgroundEventEventSchema,
+  ContextCompactedEventSchema,
+  ContextCompactionBeginEventSchema,
   type Duration,
   DurationSchema,
   ErrorEventSchema,

@@ -57,6 +57,8 @@ export const OpSchema = z.discriminatedUnion('type', [
     offset: z.number().int().min(0),
     log_id: z.number().int().min(0),
   }),
+  /** Summarise the conversation now to free context (a turn of its own). */
+  z.object({ type: z.literal('compact') }),
   /** Stop the session; `shutdown_complete` follows. */
   z.object({ type: z.literal('shutdown') }),
 ]);
