@@ -35,7 +35,8 @@ describe('compaction', () => {
     expect(end?.tokens_before).toBe(910);
     // Request 1 asked for the summary; request 2 is the turn on the compacted history.
     expect(textsOf(requestInput(ctx.mock, 1)).at(-1)).toBe(`user:${COMPACT_PROMPT}`);
-    expect((ctx.mock.requests[1]?.body as { tools: unknown[] }).tools).toStrictEqual([]);
+    const summaryRequest = ctx.mock.requests[1]?.body as { tools: unknown[] };
+    expect(summaryRequest.tools).toStrictEqual([]);
     const after = textsOf(requestInput(ctx.mock, 2));
     expect(
       after.filter((text) => text.startsWith('user:') && !text.startsWith('user:<')),
