@@ -15,6 +15,7 @@ import { SessionError } from './errors.js';
 import { EventQueue } from './event-queue.js';
 import { type ExecPolicyRules, loadExecPolicyRules } from './exec-policy-rules.js';
 import { contextChanged, contextMessages, isSettingsMessage } from './prompt.js';
+import type { SessionRecorder } from './recorder.js';
 import type { ToolServices } from './tools/index.js';
 import { TurnRunner } from './turn.js';
 import {
@@ -45,6 +46,13 @@ export interface SessionOptions {
   readonly sessionId?: string;
   /** Environment for commands and the model client. Default `process.env`. */
   readonly env?: Readonly<Record<string, string | undefined>>;
+  /** Persists the thread (the thread layer passes its rollout recorder). */
+  readonly recorder?: SessionRecorder;
+  /** Continue a conversation: its history, and the settings it last ran with. */
+  readonly resume?: {
+    readonly history: readonly ResponseItem[];
+    readonly settings?: Partial<TurnSettings>;
+  };
   /** The sandbox for confined policies. Default: probe the machine (bubblewrap on Linux). */
   readonly sandbox?: Sandbox;
   /**
@@ -101,9 +109,16 @@ export class Session {
   ) {
     this.logger = options.logger ?? defaultLogger;
     this.queue = new EventQueue(options.maxPendingEventBytes);
-    this.history = new Conversation([], undefined);
+    this.history = new Conversation(options.resume?.history ?? [], options.recorder);
     this.id = options.sessionId ?? uuidv7();
-    this.settings = settingsFromConfig(options.config);
+    this.settings = { ...settingsFromConfig(options.config), ...options.resume?.settings };
+    if (options.resume) {
+      // The resumed conversation already describes these settings and holds its context.
+      this.describedSettings = this.settings;
+      this.contextItems = options.resume.history.filter(
+        (item) => item.type === 'message' && (item.role === 'developer' || isSettingsMessage(item)),
+      );
+    }
     this.approvals = new Approvals(
       options.approvalTimeoutMs ?? DEFAULT_APPROVAL_TIMEOUT_MS,
       this.logger,
@@ -307,9 +322,15 @@ export class Session {
       compactOnly,
     });
     // The context messages go in when the turn starts, after any turn still finishing.
-    const done = this.lastTurn.then(() => {
+    const recorder = this.options.recorder;
+    const done = this.lastTurn.then(async () => {
       this.refreshContextMessages(context);
-      return runner.run();
+      recorder?.turnStarted(context);
+      await runner.run();
+      // Durable at turn boundaries: a crash loses at most the turn in flight.
+      await recorder?.flush().catch((error: unknown) => {
+        this.logger.error(`could not persist turn ${context.turnId}`, error);
+      });
     });
     const active: ActiveTurn = { runner, done };
     this.active = active;
@@ -345,6 +366,9 @@ export class Session {
     this.active?.runner.interrupt();
     this.approvals.abortAll();
     await this.lastTurn.catch(() => undefined);
+    await this.options.recorder?.flush().catch((error: unknown) => {
+      this.logger.error('could not persist the session at shutdown', error);
+    });
     // Terminates every command and stops listening to the client (which may be the caller's).
     await this.unifiedExec.close().catch((error: unknown) => {
       this.logger.warn('could not terminate every command at shutdown', error);
@@ -358,6 +382,7 @@ export class Session {
   }
 
   private emit(id: string, msg: core.EventMsg): void {
+    this.options.recorder?.event(msg);
     this.queue.push({ id, msg });
   }
 }

@@ -1,0 +1,15 @@
+import type { core } from '@codex/protocol';
+import type { ResponseItem } from '../client/types.js';
+import type { ConversationListener } from './conversation.js';
+import type { TurnContext } from './turn-context.js';
+
+/**
+ * What a session tells the thread layer to persist: conversation changes, every event (the
+ * recorder keeps the subset it stores), each turn's settings; `flush` at every turn's end makes
+ * it durable.
+ */
+export interface SessionRecorder extends ConversationListener {
+  event(msg: core.EventMsg): void;
+  turnStarted(context: TurnContext): void;
+  flush(): Promise<void>;
+}

@@ -1,0 +1,215 @@
+import type { core } from '@codex/protocol';
+import { approximateBytes } from '../session/event-queue.js';
+
+/** What a subscriber reads: an event, or word that it fell behind and missed some. */
+export type ThreadEvent =
+  | { readonly kind: 'event'; readonly event: core.Event }
+  | {
+      readonly kind: 'lagged';
+      /** Events dropped because the subscriber's queue was full. */
+      readonly missed: number;
+    };
+
+/** Bounds of an {@link EventHub}. */
+export interface EventHubOptions {
+  /** Completed events kept for replay to late subscribers. Default 2,000. */
+  readonly maxReplayEvents?: number;
+  /** Bytes of events kept for replay. Default 8 MiB. */
+  readonly maxReplayBytes?: number;
+  /** Unread bytes per subscriber before it lags. Default 4 MiB. */
+  readonly subscriberQueueBytes?: number;
+}
+
+/** Events that are progress within an item: live only, never replayed. */
+const TRANSIENT = new Set<core.EventMsgType>([
+  'agent_message_delta',
+  'agent_reasoning_delta',
+  'exec_command_output_delta',
+]);
+
+/** Events that settle an approval request for their call. */
+const SETTLES_CALL = new Set<core.EventMsgType>([
+  'exec_command_begin',
+  'exec_command_end',
+  'patch_apply_begin',
+  'patch_apply_end',
+]);
+
+const callIdOf = (msg: core.EventMsg): string | undefined =>
+  'call_id' in msg && typeof msg.call_id === 'string' ? msg.call_id : undefined;
+
+interface Lag {
+  readonly lag: true;
+  missed: number;
+}
+
+/** One subscriber's bounded queue. */
+export class Subscription implements AsyncIterable<ThreadEvent> {
+  private readonly queue: Array<core.Event | Lag> = [];
+  private bytes = 0;
+  private closed = false;
+  private reader: ((value: ThreadEvent | undefined) => void) | null = null;
+
+  constructor(
+    private readonly maxBytes: number,
+    private readonly onClose: (subscription: Subscription) => void,
+  ) {}
+
+  /** Delivers an event, or counts it missed when the queue is full. Never blocks. */
+  deliver(event: core.Event): void {
+    if (this.closed) return;
+    if (this.reader) {
+      const read = this.reader;
+      this.reader = null;
+      read({ kind: 'event', event });
+      return;
+    }
+    const size = approximateBytes(event.msg);
+    if (this.bytes + size > this.maxBytes) {
+      const last = this.queue.at(-1);
+      if (last && 'lag' in last) last.missed++;
+      else this.queue.push({ lag: true, missed: 1 });
+      return;
+    }
+    this.queue.push(event);
+    this.bytes += size;
+  }
+
+  /** The next event (or lag notice); `undefined` once closed. */
+  next(): Promise<ThreadEvent | undefined> {
+    const item = this.queue.shift();
+    if (item) {
+      if ('lag' in item) return Promise.resolve({ kind: 'lagged', missed: item.missed });
+      this.bytes -= approximateBytes(item.msg);
+      return Promise.resolve({ kind: 'event', event: item });
+    }
+    if (this.closed) return Promise.resolve(undefined);
+    return new Promise((resolve) => {
+      this.reader = resolve;
+    });
+  }
+
+  /** Stops the subscription; queued events are dropped. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.queue.length = 0;
+    this.reader?.(undefined);
+    this.reader = null;
+    this.onClose(this);
+  }
+
+  async *[Symbol.asyncIterator](): AsyncGenerator<ThreadEvent> {
+    try {
+      for (;;) {
+        const item = await this.next();
+        if (item === undefined) return;
+        yield item;
+      }
+    } finally {
+      this.close();
+    }
+  }
+}
+
+/**
+ * Fans a thread's events out to any number of subscribers. A new subscriber can ask for a
+ * replay of what happened so far (completed events, not deltas, bounded), followed by live
+ * events with no gap and no duplicate; approval requests still waiting for an answer are always
+ * delivered to it. A subscriber that does not keep up lags (it is told how many events it
+ * missed); it never holds up the thread or the other subscribers.
+ */
+export class EventHub {
+  private readonly replay: Array<{ readonly event: core.Event; readonly bytes: number }> = [];
+  private replayBytes = 0;
+  private readonly pendingApprovals = new Map<string, core.Event>();
+  private readonly subscriptions = new Set<Subscription>();
+  private readonly options: Required<EventHubOptions>;
+  private closed = false;
+
+  constructor(options: EventHubOptions = {}) {
+    this.options = {
+      maxReplayEvents: options.maxReplayEvents ?? 2_000,
+      maxReplayBytes: options.maxReplayBytes ?? 8 * 1024 * 1024,
+      subscriberQueueBytes: options.subscriberQueueBytes ?? 4 * 1024 * 1024,
+    };
+  }
+
+  get subscriberCount(): number {
+    return this.subscriptions.size;
+  }
+
+  /** Approval requests nobody has answered yet. */
+  get pending(): readonly core.Event[] {
+    return [...this.pendingApprovals.values()];
+  }
+
+  publish(event: core.Event): void {
+    const { msg } = event;
+    this.trackApprovals(msg, event);
+    if (!TRANSIENT.has(msg.type)) this.remember(event);
+    for (const subscription of this.subscriptions) subscription.deliver(event);
+  }
+
+  /**
+   * Subscribes. With `replay`, the events kept so far come first; either way, approval requests
+   * still waiting are included. Synchronous, so nothing published in between is lost or doubled.
+   */
+  subscribe(
+    options: { readonly replay?: boolean; readonly maxQueuedBytes?: number } = {},
+  ): Subscription {
+    const subscription = new Subscription(
+      options.maxQueuedBytes ?? this.options.subscriberQueueBytes,
+      (closed) => this.subscriptions.delete(closed),
+    );
+    if (this.closed) {
+      subscription.close();
+      return subscription;
+    }
+    const backlog = options.replay ? this.replay.map((entry) => entry.event) : [];
+    const included = new Set(backlog);
+    for (const approval of this.pendingApprovals.values())
+      if (!included.has(approval)) backlog.push(approval);
+    for (const event of backlog) subscription.deliver(event);
+    this.subscriptions.add(subscription);
+    return subscription;
+  }
+
+  /** Ends every subscription. */
+  close(): void {
+    this.closed = true;
+    for (const subscription of [...this.subscriptions]) subscription.close();
+  }
+
+  private trackApprovals(msg: core.EventMsg, event: core.Event): void {
+    if (msg.type === 'exec_approval_request' || msg.type === 'apply_patch_approval_request') {
+      this.pendingApprovals.set(msg.call_id, event);
+      return;
+    }
+    if (msg.type === 'task_complete' || msg.type === 'turn_aborted') {
+      this.pendingApprovals.clear();
+      return;
+    }
+    const callId = callIdOf(msg);
+    if (callId !== undefined && SETTLES_CALL.has(msg.type)) this.pendingApprovals.delete(callId);
+  }
+
+  /** Settles an approval the client answered. */
+  answered(callId: string): void {
+    this.pendingApprovals.delete(callId);
+  }
+
+  private remember(event: core.Event): void {
+    const bytes = approximateBytes(event.msg);
+    this.replay.push({ event, bytes });
+    this.replayBytes += bytes;
+    while (
+      this.replay.length > this.options.maxReplayEvents ||
+      this.replayBytes > this.options.maxReplayBytes
+    ) {
+      const dropped = this.replay.shift();
+      if (!dropped) break;
+      this.replayBytes -= dropped.bytes;
+    }
+  }
+}
