@@ -1,5 +1,4 @@
 import type { core } from '@codex/protocol';
-import type { ResponseItem } from '../client/types.js';
 import type { ConversationListener } from './conversation.js';
 import type { TurnContext } from './turn-context.js';
 
