@@ -1,0 +1,264 @@
+import { defaultLogger, type Logger, uuidv7 } from '@codex/common';
+import { ExecServerClient } from '@codex/exec-server/client';
+import type { ModelClient } from '../client/model-client.js';
+import type { Config } from '../config/load.js';
+import { Sandbox } from '../sandbox/sandbox.js';
+import { EventQueue } from '../session/event-queue.js';
+import { Session } from '../session/session.js';
+import type { EventHubOptions } from './event-hub.js';
+import { RolloutError } from './rollout/index.js';
+import {
+  appendRollback,
+  createThreadStorage,
+  loadThreadHistory,
+  openThreadStorage,
+  resolveRolloutPath,
+  type ThreadStorage,
+} from './storage.js';
+import { Thread } from './thread.js';
+
+/** What happened to a thread, for servers that track them. */
+export type ThreadLifecycleEvent =
+  | { readonly type: 'started'; readonly threadId: string; readonly rolloutPath: string | null }
+  | { readonly type: 'resumed'; readonly threadId: string; readonly rolloutPath: string }
+  | {
+      readonly type: 'forked';
+      readonly threadId: string;
+      readonly forkedFromId: string;
+      readonly rolloutPath: string | null;
+    }
+  | { readonly type: 'unloaded'; readonly threadId: string };
+
+/** Options of {@link ThreadManager}. */
+export interface ThreadManagerOptions {
+  /** The config threads start with (each call may pass its own). */
+  readonly config: Config;
+  readonly modelClient?: ModelClient;
+  /** Shared by every thread; default an in-process exec-server the manager owns. */
+  readonly execServer?: ExecServerClient;
+  /** Default: probed once for all threads. */
+  readonly sandbox?: Sandbox;
+  /** Unload a thread with no subscriber and no turn after this long. Default 30 minutes. */
+  readonly idleUnloadMs?: number;
+  /** Replay and subscriber bounds per thread. */
+  readonly hub?: EventHubOptions;
+  readonly env?: Readonly<Record<string, string | undefined>>;
+  readonly logger?: Logger;
+  /** Written into new rollouts' `session_meta.originator`. Default `codex_cli_rs`. */
+  readonly originator?: string;
+}
+
+/** Per-call settings of start, resume and fork. */
+export interface ThreadStartOptions {
+  /** Config for this thread (model, cwd, policies…); default the manager's. */
+  readonly config?: Config;
+  /** Keep the thread in memory only: no rollout. */
+  readonly ephemeral?: boolean;
+}
+
+/** Where a thread to resume or fork lives. */
+export type ThreadLocator = { readonly threadId: string } | { readonly path: string };
+
+/**
+ * Runs many threads in one process: start, resume (by id or rollout path), fork, get, list the
+ * loaded ones, unload. Each thread has its own session loop and rollout; they share one
+ * exec-server and one sandbox probe.
+ */
+export class ThreadManager {
+  private readonly threads = new Map<string, Thread>();
+  private readonly lifecycleQueue = new EventQueue<ThreadLifecycleEvent>();
+  private readonly logger: Logger;
+  private execClient: ExecServerClient | null = null;
+  private sandbox: Promise<Sandbox> | null = null;
+
+  constructor(private readonly options: ThreadManagerOptions) {
+    this.logger = options.logger ?? defaultLogger;
+  }
+
+  /** Lifecycle events of every thread (one reader). */
+  lifecycle(): AsyncIterable<ThreadLifecycleEvent> {
+    return this.lifecycleQueue;
+  }
+
+  getThread(threadId: string): Thread | undefined {
+    return this.threads.get(threadId);
+  }
+
+  /** Ids of the loaded threads. */
+  listLoaded(): string[] {
+    return [...this.threads.keys()];
+  }
+
+  /** Starts a new thread. */
+  async startThread(options: ThreadStartOptions = {}): Promise<Thread> {
+    const config = options.config ?? this.options.config;
+    const threadId = uuidv7();
+    const storage = options.ephemeral
+      ? null
+      : await createThreadStorage({
+          config,
+          threadId,
+          originator: this.options.originator,
+          logger: this.logger,
+        });
+    const thread = await this.load({ config, threadId, storage });
+    this.lifecycleQueue.push({ type: 'started', threadId, rolloutPath: thread.rolloutPath });
+    return thread;
+  }
+
+  /** Resumes a stored thread: its history is what the next model request carries. */
+  async resumeThread(locator: ThreadLocator, options: ThreadStartOptions = {}): Promise<Thread> {
+    const config = options.config ?? this.options.config;
+    const path = await resolveRolloutPath(config.codexHome, locator);
+    const loaded = await loadThreadHistory(path);
+    const existing = this.threads.get(loaded.threadId);
+    if (existing) return existing;
+    const storage = await openThreadStorage({ path });
+    const thread = await this.load({
+      config,
+      threadId: loaded.threadId,
+      storage,
+      resume: { history: loaded.history, settings: loaded.settings },
+    });
+    this.lifecycleQueue.push({ type: 'resumed', threadId: thread.id, rolloutPath: path });
+    return thread;
+  }
+
+  /**
+   * Forks a stored or loaded thread into a new one (a new id, `forked_from_id` recorded), with
+   * the history up to `upToTurn` turns (default all).
+   */
+  async forkThread(
+    locator: ThreadLocator,
+    options: ThreadStartOptions & { readonly upToTurn?: number } = {},
+  ): Promise<Thread> {
+    const config = options.config ?? this.options.config;
+    // A loaded source thread writes what it has first, so the fork sees all of it.
+    if ('threadId' in locator) await this.threads.get(locator.threadId)?.flush();
+    const path = await resolveRolloutPath(config.codexHome, locator);
+    const loaded = await loadThreadHistory(path, { upToTurn: options.upToTurn });
+    const threadId = uuidv7();
+    const storage = options.ephemeral
+      ? null
+      : await createThreadStorage({
+          config,
+          threadId,
+          originator: this.options.originator,
+          forkedFromId: loaded.threadId,
+          history: loaded.history,
+          logger: this.logger,
+        });
+    const thread = await this.load({
+      config,
+      threadId,
+      storage,
+      resume: { history: loaded.history, settings: loaded.settings },
+      forkedFromId: loaded.threadId,
+    });
+    this.lifecycleQueue.push({
+      type: 'forked',
+      threadId,
+      forkedFromId: loaded.threadId,
+      rolloutPath: thread.rolloutPath,
+    });
+    return thread;
+  }
+
+  /**
+   * Drops the last `numTurns` turns of a stored thread (a persisted marker the original honours
+   * too). A loaded thread is unloaded first and resumed after, so its next request carries the
+   * shortened conversation.
+   */
+  async rollbackThread(
+    threadId: string,
+    numTurns: number,
+    options: ThreadStartOptions = {},
+  ): Promise<Thread> {
+    if (!Number.isInteger(numTurns) || numTurns < 1)
+      throw new RangeError(`numTurns must be a positive integer, got ${numTurns}`);
+    const config = options.config ?? this.options.config;
+    const loaded = this.threads.get(threadId);
+    if (loaded?.session.busy)
+      throw new RolloutError(
+        'invalid',
+        `thread ${threadId} is running a turn; interrupt it before a rollback`,
+      );
+    await loaded?.unload();
+    const path = await resolveRolloutPath(config.codexHome, { threadId });
+    await appendRollback(path, numTurns);
+    return this.resumeThread({ path }, options);
+  }
+
+  /** Unloads a thread: shuts its session down and flushes its rollout. */
+  async unloadThread(threadId: string): Promise<void> {
+    await this.threads.get(threadId)?.unload();
+  }
+
+  /** Unloads every thread and closes the exec-server the manager owns. */
+  async shutdown(): Promise<void> {
+    await Promise.all([...this.threads.values()].map((thread) => thread.unload()));
+    if (this.execClient && !this.options.execServer) await this.execClient.close();
+    this.lifecycleQueue.close();
+  }
+
+  private exec(): ExecServerClient {
+    this.execClient ??=
+      this.options.execServer ?? ExecServerClient.connectInProcess({ logger: this.logger });
+    return this.execClient;
+  }
+
+  private probe(): Promise<Sandbox> {
+    this.sandbox ??= this.options.sandbox
+      ? Promise.resolve(this.options.sandbox)
+      : Sandbox.probe(this.options.env ?? process.env);
+    return this.sandbox;
+  }
+
+  private async load(options: {
+    readonly config: Config;
+    readonly threadId: string;
+    readonly storage: ThreadStorage | null;
+    readonly resume?: Parameters<typeof Session.start>[0]['resume'];
+    readonly forkedFromId?: string;
+  }): Promise<Thread> {
+    const { storage } = options;
+    let session: Session;
+    try {
+      session = await Session.start({
+        config: options.config,
+        sessionId: options.threadId,
+        modelClient: this.options.modelClient,
+        execServer: this.exec(),
+        sandbox: await this.probe(),
+        env: this.options.env,
+        logger: this.logger,
+        ...(storage ? { recorder: storage.recorder } : {}),
+        ...(options.resume ? { resume: options.resume } : {}),
+      });
+    } catch (error) {
+      await storage?.close().catch((closeError: unknown) => {
+        this.logger.warn(
+          'could not release the rollout of a thread that failed to start',
+          closeError,
+        );
+      });
+      throw error;
+    }
+    const thread = new Thread({
+      session,
+      rolloutPath: storage?.path ?? null,
+      closeStorage: storage ? () => storage.close() : undefined,
+      flushStorage: storage ? () => storage.flush() : undefined,
+      hub: this.options.hub,
+      idleUnloadMs: this.options.idleUnloadMs ?? 30 * 60 * 1000,
+      forkedFromId: options.forkedFromId ?? null,
+      logger: this.logger,
+      onUnloaded: (unloaded) => {
+        if (this.threads.get(unloaded.id) === unloaded) this.threads.delete(unloaded.id);
+        this.lifecycleQueue.push({ type: 'unloaded', threadId: unloaded.id });
+      },
+    });
+    this.threads.set(thread.id, thread);
+    return thread;
+  }
+}
