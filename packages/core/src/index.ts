@@ -92,6 +92,13 @@ export {
   writeConfigValue,
 } from './config/write.js';
 export {
+  collectGitInfo,
+  GitError,
+  type GitErrorCode,
+  type GitInfo,
+  gitDiffToRemote,
+} from './git/index.js';
+export {
   builtInModelProviders,
   createOpenaiProvider,
   createOssProvider,
@@ -119,12 +126,35 @@ export {
 } from './sandbox/safe-command.js';
 export { looksLikeSandboxDenial, Sandbox } from './sandbox/sandbox.js';
 export { SessionError, type SessionErrorCode } from './session/errors.js';
+export type { SessionRecorder } from './session/recorder.js';
 export {
   type ExecServerOption,
   Session,
   type SessionOptions,
 } from './session/session.js';
 export type { TurnSettings as SessionTurnSettings } from './session/turn-context.js';
+export type { EventHubOptions, Subscription, ThreadEvent } from './threads/event-hub.js';
+export {
+  type ThreadLifecycleEvent,
+  type ThreadLocator,
+  ThreadManager,
+  type ThreadManagerOptions,
+  type ThreadStartOptions,
+} from './threads/manager.js';
+export {
+  findRolloutPath,
+  type LoadedRollout,
+  loadRollout,
+  RolloutError,
+  type RolloutErrorCode,
+  type RolloutItem,
+  type RolloutLine,
+  RolloutRecorder,
+  readRolloutLines,
+  reconstructHistory,
+  type SessionMeta,
+} from './threads/rollout/index.js';
+export { Thread } from './threads/thread.js';
 export {
   type AppliedChanges,
   ApplyPatchError,

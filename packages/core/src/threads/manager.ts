@@ -6,6 +6,15 @@ import { Sandbox } from '../sandbox/sandbox.js';
 import { EventQueue } from '../session/event-queue.js';
 import { Session } from '../session/session.js';
 import type { EventHubOptions } from './event-hub.js';
+import {
+  archiveThread,
+  type ListThreadsOptions,
+  listThreads,
+  setThreadName,
+  type ThreadPage,
+  type ThreadSummary,
+  unarchiveThread,
+} from './index/index.js';
 import { RolloutError } from './rollout/index.js';
 import {
   appendRollback,
@@ -187,6 +196,27 @@ export class ThreadManager {
     const path = await resolveRolloutPath(config.codexHome, { threadId });
     await appendRollback(path, numTurns);
     return this.resumeThread({ path }, options);
+  }
+
+  /** Stored threads, newest first, with a cursor (see `listThreads`). */
+  listThreads(options: Omit<ListThreadsOptions, 'codexHome'> = {}): Promise<ThreadPage> {
+    return listThreads({ ...options, codexHome: this.options.config.codexHome });
+  }
+
+  /** Moves a thread to `archived_sessions/` (unloading it first). */
+  async archiveThread(threadId: string): Promise<ThreadSummary> {
+    await this.threads.get(threadId)?.unload();
+    return archiveThread(this.options.config.codexHome, threadId);
+  }
+
+  /** Moves an archived thread back to `sessions/`. */
+  unarchiveThread(threadId: string): Promise<ThreadSummary> {
+    return unarchiveThread(this.options.config.codexHome, threadId);
+  }
+
+  /** Names a thread (`session_index.jsonl`, newest name wins). */
+  setThreadName(threadId: string, name: string): Promise<void> {
+    return setThreadName(this.options.config.codexHome, threadId, name);
   }
 
   /** Unloads a thread: shuts its session down and flushes its rollout. */
