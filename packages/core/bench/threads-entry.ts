@@ -7,3 +7,4 @@ export {
   readThreadSummary,
   THREAD_INDEX_FILE,
 } from '../src/threads/index/index.js';
+export { loadThreadHistory } from '../src/threads/storage.js';

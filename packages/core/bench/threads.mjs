@@ -124,11 +124,20 @@ function generateThreads(home) {
   }
 }
 
-/** One rollout of about 500 MB: many turns of function calls with outputs. Returns its turns. */
-function generateLargeRollout(home) {
+/**
+ * One rollout of about `bytes` (500 MB by default): many turns of function calls with outputs,
+ * compacted every `compactEvery` turns (0: never). Returns its path, size and turns.
+ */
+function generateLargeRollout(
+  home,
+  bytes = LARGE_BYTES,
+  compactEvery = 100,
+  idNumber = 999_999,
+  maxTurns = Number.POSITIVE_INFINITY,
+) {
   const dir = join(home, 'sessions', '2026', '01', '01');
   mkdirSync(dir, { recursive: true });
-  const id = uuid(999_999);
+  const id = uuid(idNumber);
   const path = join(dir, `rollout-2026-01-01T00-00-00-${id}.jsonl`);
   const fd = openSync(path, 'w');
   let written = 0;
@@ -152,7 +161,7 @@ function generateLargeRollout(home) {
   );
   const output = 'x'.repeat(OUTPUT_BYTES);
   let turns = 0;
-  while (written + pending.length < LARGE_BYTES) {
+  while (written + pending.length < bytes && turns < maxTurns) {
     const turnId = `turn-${turns}`;
     pending += line(
       'event_msg',
@@ -202,11 +211,42 @@ function generateLargeRollout(home) {
       ordinal++,
     );
     turns++;
+    // A thread this long has been compacted along the way, as the agent does near the window.
+    if (compactEvery > 0 && turns % compactEvery === 0)
+      pending += line(
+        'compacted',
+        {
+          message: `summary up to step ${turns}`,
+          replacement_history: [
+            {
+              type: 'message',
+              role: 'developer',
+              content: [{ type: 'input_text', text: BASE_INSTRUCTIONS }],
+            },
+            {
+              type: 'message',
+              role: 'user',
+              content: [{ type: 'input_text', text: `step ${turns - 1}` }],
+            },
+            {
+              type: 'message',
+              role: 'user',
+              content: [{ type: 'input_text', text: `summary up to step ${turns}` }],
+            },
+          ],
+        },
+        ordinal++,
+      );
     if (pending.length > 4 * 1024 * 1024) flush();
   }
   flush();
   closeSync(fd);
   return { path, bytes: written, turns };
+}
+
+/** A never-compacted rollout of exactly `count` turns (the same turn shape as the large one). */
+function generateTurns(home, count) {
+  return generateLargeRollout(home, Number.POSITIVE_INFINITY, 0, 999_997, count);
 }
 
 /** Runs `mode` of the bundle in a fresh Node process; returns its JSON result. */
@@ -266,6 +306,11 @@ async function time(fn) { const start = now(); const value = await fn(); return 
     let cursor = null; let turns = 0;
     const [ms] = await time(async () => { do { const page = await api.listTurns(path, { limit: 200, cursor }); turns += page.turns.length; cursor = page.nextCursor; } while (cursor); });
     Object.assign(result, { ms, turns, maxRssMiB: rssMiB() });
+  } else if (mode === 'resume') {
+    // What resuming the thread costs: its conversation rebuilt for the next model request.
+    const [path] = args;
+    const [ms, loaded] = await time(() => api.loadThreadHistory(path));
+    Object.assign(result, { ms, historyItems: loaded.history.length, maxRssMiB: rssMiB() });
   } else if (mode === 'baseline') {
     result.maxRssMiB = rssMiB();
   }
@@ -284,8 +329,7 @@ async function main() {
       format: 'cjs',
       target: 'node20',
       outfile: api,
-      external: ['better-sqlite3'],
-      alias: { '@codex/common': join(packageDir, '..', 'common', 'src', 'index.ts') },
+      external: ['better-sqlite3', 'koffi', 'web-tree-sitter', 'tree-sitter-bash'],
       logLevel: 'warning',
     });
     const bundle = join(work, 'threads-child.cjs');
@@ -311,6 +355,10 @@ async function main() {
     const asc = child(bundle, 'large', [large.path, 'asc']);
     const desc = child(bundle, 'large', [large.path, 'desc']);
     const scan = child(bundle, 'scan', [large.path]);
+    const resumeLarge = child(bundle, 'resume', [large.path]);
+    // 1,000 turns of ~50 KB each, never compacted: the whole file is replayed.
+    const thousandTurns = generateTurns(join(work, 'thousand-turns'), 1_000);
+    const resumeThousand = child(bundle, 'resume', [thousandTurns.path]);
     const baseline = child(bundle, 'baseline', []);
 
     const cpus = os.cpus();
@@ -350,9 +398,25 @@ async function main() {
         peakRssMiB: { asc: asc.maxRssMiB, desc: desc.maxRssMiB },
         allTurnsStreamedMs: { turns: scan.turns, ms: round(scan.ms), peakRssMiB: scan.maxRssMiB },
         nodeBaselineRssMiB: baseline.maxRssMiB,
+        resume: {
+          ms: round(resumeLarge.ms),
+          historyItems: resumeLarge.historyItems,
+          peakRssMiB: resumeLarge.maxRssMiB,
+          note: 'loadThreadHistory: the history the next request carries, rebuilt from the last compaction read backwards from the end of the file (compacted every 100 turns), in a fresh process',
+        },
         note: "summary + a page of 50 turns + the first turn's items, each direction in a fresh process (peak RSS is that process's maxRSS); the file was just written, so the page cache is warm",
       },
+      thousandTurnThread: {
+        bytes: thousandTurns.bytes,
+        turns: thousandTurns.turns,
+        resumeMs: round(resumeThousand.ms),
+        historyItems: resumeThousand.historyItems,
+        peakRssMiB: resumeThousand.maxRssMiB,
+        note: 'never compacted: every line replayed',
+      },
       targets: {
+        resumeLargeUnder1s: resumeLarge.ms < 1_000,
+        resumeLargeUnder256MiB: resumeLarge.maxRssMiB < 256,
         warmPageOf50Under100Ms: stats(listing.warm).p50 < 100,
         summaryAndLatestTurnsUnder1s: desc.summaryMs + desc.turnsMs < 1_000,
         allTurnsStreamedUnder1s: scan.ms < 1_000,

@@ -14,6 +14,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config/load.js';
 import type { Subscription, ThreadEvent } from '../src/threads/event-hub.js';
 import { ThreadManager, type ThreadManagerOptions } from '../src/threads/manager.js';
+import { loadRollout, reconstructHistory } from '../src/threads/rollout/index.js';
+import { loadThreadHistory } from '../src/threads/storage.js';
 import type { Thread } from '../src/threads/thread.js';
 import { bundleFixture, runFixture } from './helpers.js';
 
@@ -46,6 +48,7 @@ async function manager(
   options: Partial<ThreadManagerOptions> & {
     approvalPolicy?: 'on-request' | 'never';
     sandboxMode?: 'workspace-write' | 'danger-full-access';
+    cliOverrides?: string[];
   } = {},
 ) {
   home ??= createTempCodexHome({
@@ -59,6 +62,7 @@ async function manager(
     systemConfigFile: null,
     env: env(),
     overrides: { cwd },
+    cliOverrides: options.cliOverrides,
   });
   const created = new ThreadManager({ config, env: env(), logger: silentLogger, ...options });
   managers.push(created);
@@ -181,6 +185,33 @@ describe('ThreadManager', () => {
     const rolled = await threads.rollbackThread(thread.id, 1);
     await runTurn(rolled, 'after rollback');
     expect(userTexts(3)).toStrictEqual(['turn one', 'after rollback']);
+  });
+
+  it('a compacted thread resumes from its last compaction, read from the end of the file', async () => {
+    fresh();
+    mock.enqueue(
+      scripted.text('first answer', { usage: { input_tokens: 900, output_tokens: 10 } }),
+      scripted.text('THE-SUMMARY'),
+      scripted.text('second answer'),
+      scripted.text('third answer'),
+    );
+    const threads = await manager({ cliOverrides: ['model_auto_compact_token_limit=500'] });
+    const thread = await threads.startThread();
+    await runTurn(thread, 'one');
+    await runTurn(thread, 'two');
+    const path = thread.rolloutPath ?? '';
+    await threads.unloadThread(thread.id);
+    const fast = await loadThreadHistory(path);
+    expect(fast.turns).toBeNull();
+    const { items } = await loadRollout(path);
+    expect(fast.history).toStrictEqual(reconstructHistory(items).history);
+    const again = await threads.resumeThread({ path });
+    await runTurn(again, 'three');
+    const sent = JSON.stringify(inputOf(3));
+    expect(sent).toContain('THE-SUMMARY');
+    expect(sent).toContain('second answer');
+    expect(sent).not.toContain('first answer');
+    expect(userTexts(3).slice(-2)).toStrictEqual([expect.stringContaining('THE-SUMMARY'), 'three']);
   });
 
   it("resumes the original's own rollouts", async () => {

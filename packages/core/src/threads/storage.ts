@@ -1,3 +1,4 @@
+import { open } from 'node:fs/promises';
 import type { Logger } from '@codex/common';
 import type { ResponseItem } from '../client/types.js';
 import type { Config } from '../config/load.js';
@@ -10,15 +11,19 @@ import {
   findRolloutPath,
   isPersistedResponseItem,
   loadRollout,
+  parseRolloutLine,
   persistedEvent,
   RolloutError,
   type RolloutItem,
   RolloutRecorder,
+  readRolloutLines,
   reconstructHistory,
+  type SessionMeta,
   threadRolledBack,
   turnContextItem,
   turnSettingsOf,
 } from './rollout/index.js';
+import { linesFromEnd } from './rollout/tail.js';
 
 /** A thread's rollout, open for writing, and the session recorder that feeds it. */
 export interface ThreadStorage {
@@ -132,18 +137,82 @@ export interface LoadedThreadHistory {
   readonly threadId: string;
   readonly history: ResponseItem[];
   readonly settings: Partial<TurnSettings>;
-  /** Turns in the file (started turns that survive rollbacks are counted by the rebuild). */
-  readonly turns: number;
+  /** Turns started in the file; null when it resumed from its last compaction without counting. */
+  readonly turns: number | null;
+}
+
+/** The first record of a rollout: its `session_meta`. */
+async function readMeta(path: string): Promise<SessionMeta> {
+  for await (const line of readRolloutLines(path)) {
+    if (line.item.type === 'session_meta') return line.item.payload;
+    break;
+  }
+  throw new RolloutError('invalid', `${path} does not start with a session_meta record`);
 }
 
 /**
- * Reads a rollout and rebuilds its conversation (compactions and rollbacks applied). With
+ * The records from the last compaction (with its replacement history) to the end, read
+ * backwards so a long thread resumes without reading or holding its whole file; plus the newest
+ * `turn_context` when none follows the compaction. Null when the file has no such compaction or
+ * rolls back after it (the full replay handles those).
+ */
+async function tailFromLastCompaction(
+  path: string,
+): Promise<{ readonly tail: RolloutItem[]; readonly turnContext: RolloutItem | null } | null> {
+  const handle = await open(path, 'r');
+  try {
+    const tail: RolloutItem[] = [];
+    let compacted = false;
+    let turnContext: RolloutItem | null = null;
+    for await (const text of linesFromEnd(handle)) {
+      const line = parseRolloutLine(text);
+      if (!line) continue;
+      const { item } = line;
+      if (item.type === 'session_meta') return null;
+      if (!compacted) {
+        if (item.type === 'event_msg' && item.payload.type === 'thread_rolled_back') return null;
+        tail.push(item);
+        if (item.type === 'turn_context') turnContext = item;
+        if (item.type === 'compacted' && item.payload.replacement_history) {
+          compacted = true;
+          if (turnContext) break;
+        }
+      } else if (item.type === 'turn_context') {
+        turnContext = item;
+        break;
+      }
+    }
+    if (!compacted) return null;
+    return { tail: tail.reverse(), turnContext };
+  } finally {
+    await handle.close();
+  }
+}
+
+/**
+ * Reads a rollout and rebuilds its conversation (compactions and rollbacks applied). A thread
+ * that was compacted resumes from its last compaction, read from the end of the file. With
  * `upToTurn`, only the first `upToTurn` turns are kept (a fork from the middle).
  */
 export async function loadThreadHistory(
   path: string,
   options: { readonly upToTurn?: number } = {},
 ): Promise<LoadedThreadHistory> {
+  if (options.upToTurn === undefined) {
+    const fast = await tailFromLastCompaction(path);
+    if (fast) {
+      const meta = await readMeta(path);
+      const head =
+        fast.turnContext && !fast.tail.includes(fast.turnContext) ? [fast.turnContext] : [];
+      const { history, turnContext } = reconstructHistory([...head, ...fast.tail]);
+      return {
+        threadId: meta.id,
+        history,
+        settings: turnContext ? turnSettingsOf(turnContext) : {},
+        turns: null,
+      };
+    }
+  }
   const { meta, items } = await loadRollout(path);
   const turns = items.filter(
     (item) => item.type === 'event_msg' && item.payload.type === 'task_started',
