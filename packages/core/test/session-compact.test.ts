@@ -74,6 +74,47 @@ describe('compaction', () => {
     expect(history).toContain('hello');
   });
 
+  it('remote compaction (/responses/compact) replaces the history; a failure falls back to a local summary', async () => {
+    const replacement = [
+      { type: 'message', role: 'user', content: [{ type: 'input_text', text: 'REMOTE-SUMMARY' }] },
+    ];
+    ctx.mock.enqueue(
+      scripted.text('answer'),
+      scripted.json({ output: replacement }),
+      scripted.text('after remote'),
+    );
+    ctx.harness = await startSession(ctx.mock, {
+      extraToml: '[features]\nremote_compaction = true\n',
+    });
+    const { session, log } = ctx.harness;
+    session.submit({ type: 'user_input', items: [{ type: 'text', text: 'hello' }] });
+    await log.waitFor('task_complete');
+    session.submit({ type: 'compact' });
+    await log.waitFor('task_complete', 2);
+    expect(ctx.mock.requests[1]?.path).toBe('/v1/responses/compact');
+    const sent = ctx.mock.requests[1]?.body as { model: string; input: unknown[] };
+    expect(sent.model).toBe('mock-model');
+    expect(JSON.stringify(sent.input)).toContain('hello');
+    session.submit({ type: 'user_input', items: [{ type: 'text', text: 'next' }] });
+    await log.waitFor('task_complete', 3);
+    const after = textsOf(requestInput(ctx.mock, 2));
+    expect(after).toContain('user:REMOTE-SUMMARY');
+    expect(after).not.toContain('user:hello');
+
+    // The provider refuses: the summary is made locally instead.
+    ctx.mock.enqueue(
+      scripted.error(404, { message: 'no compaction here' }),
+      scripted.text('LOCAL'),
+    );
+    session.submit({ type: 'compact' });
+    await log.waitFor('task_complete', 4);
+    expect(ctx.mock.requests[3]?.path).toBe('/v1/responses/compact');
+    expect(ctx.mock.requests[4]?.path).toBe('/v1/responses');
+    expect(session.conversation.at(-1)).toMatchObject({
+      content: [{ type: 'input_text', text: `${SUMMARY_PREFIX}LOCAL` }],
+    });
+  });
+
   it('keeps the newest user messages up to the token budget, cutting the oldest kept one', () => {
     const items = ['a'.repeat(400), 'b'.repeat(400), 'c'.repeat(40)].map((text) =>
       userInputItem(text),

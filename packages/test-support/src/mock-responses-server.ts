@@ -30,6 +30,12 @@ export type ScriptedResponse =
       readonly disconnectAfter?: number;
     }
   | {
+      /** A plain JSON answer (e.g. to `POST /responses/compact`). */
+      readonly kind: 'json';
+      readonly status: number;
+      readonly body: unknown;
+    }
+  | {
       readonly kind: 'error';
       readonly status: number;
       readonly body: unknown;
@@ -111,6 +117,10 @@ export const scripted = {
     const frames = chunks.map((chunk) => `data: ${JSON.stringify(chunk)}\n\n`);
     if (done) frames.push('data: [DONE]\n\n');
     return { kind: 'raw', chunks: frames, ...timing };
+  },
+  /** A JSON answer with `status` (default 200): what `/responses/compact` returns. */
+  json(body: unknown, status = 200): ScriptedResponse {
+    return { kind: 'json', status, body };
   },
   /** Raw events, for shapes the builders do not cover. */
   events(
@@ -221,7 +231,11 @@ export class MockResponsesServer {
     const path = (req.url ?? '').split('?')[0] ?? '';
     if (
       req.method !== 'POST' ||
-      !(path.endsWith('/responses') || path.endsWith('/chat/completions'))
+      !(
+        path.endsWith('/responses') ||
+        path.endsWith('/responses/compact') ||
+        path.endsWith('/chat/completions')
+      )
     ) {
       this.json(res, 404, { error: { message: `mock: no route for ${req.method} ${path}` } });
       return;
@@ -236,6 +250,10 @@ export class MockResponsesServer {
     if (next.kind === 'error') {
       res.writeHead(next.status, next.headers);
       res.end(JSON.stringify(next.body));
+      return;
+    }
+    if (next.kind === 'json') {
+      this.json(res, next.status, next.body);
       return;
     }
     res.writeHead(200, {

@@ -29,7 +29,13 @@ import {
   usageLimitMessage,
 } from './errors.js';
 import { nodeFetch } from './http.js';
-import { buildResponsesRequest, ResponsesEventMapper, type TurnSettings } from './responses.js';
+import {
+  buildResponsesRequest,
+  parseItem,
+  ResponsesEventMapper,
+  serializeItem,
+  type TurnSettings,
+} from './responses.js';
 import { readSseEvents, SseIdleTimeout } from './sse.js';
 import type { Prompt, ResponseEvent, ResponseItem } from './types.js';
 
@@ -369,6 +375,49 @@ export class ModelClient {
         }
       }
     }
+  }
+
+  /**
+   * Asks the provider to compact a conversation (`POST /responses/compact`, OpenAI's remote
+   * compaction): returns the items that replace it. One attempt; the caller falls back to a
+   * local summary on failure.
+   */
+  async compactHistory(
+    input: readonly ResponseItem[],
+    options: Partial<TurnSettings> & { readonly signal?: AbortSignal } = {},
+  ): Promise<ResponseItem[]> {
+    const settings = this.settings(options);
+    const auth = await this.currentAuth();
+    const headers: Record<string, string> = {
+      ...(await this.headers(auth)),
+      accept: 'application/json',
+    };
+    if (options.threadId !== undefined) headers.session_id = options.threadId;
+    const url = providerUrl(this.provider, '/responses/compact', auth?.mode ?? null);
+    const body = JSON.stringify({
+      model: settings.model,
+      input: input.flatMap((item) => serializeItem(item) ?? []),
+      instructions: '',
+    });
+    const doFetch = this.options.fetch ?? nodeFetch;
+    let response: Response;
+    try {
+      response = await doFetch(url, { method: 'POST', headers, body, signal: options.signal });
+    } catch (error) {
+      if (options.signal?.aborted) throw interrupted(error);
+      throw new ModelError(
+        'connection_failed',
+        `could not reach ${url}: ${describeFetchError(error)}`,
+        {
+          cause: error,
+        },
+      );
+    }
+    if (!response.ok) throw await httpError(response);
+    const output = asRecord(await response.json().catch(() => ({}))).output;
+    if (!Array.isArray(output))
+      throw new ModelError('bad_request', `${url} answered without an \`output\` list`);
+    return output.map(parseItem).filter((item) => item.type !== 'other');
   }
 
   /** Backoff for retry `attempt` (1-based), or the server's delay; capped. */

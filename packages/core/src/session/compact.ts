@@ -75,8 +75,30 @@ export async function compactConversation(options: {
   readonly context: TurnContext;
   readonly threadId: string;
   readonly signal: AbortSignal;
+  /** Ask the provider (`/responses/compact`) first; a local summary if that fails. */
+  readonly remote?: boolean;
+  readonly onRemoteFailure?: (error: unknown) => void;
 }): Promise<{ readonly summary: string; readonly replacement: ResponseItem[] }> {
   const { modelClient, context } = options;
+  if (options.remote) {
+    try {
+      const output = await modelClient.compactHistory(options.items, {
+        model: context.model,
+        threadId: options.threadId,
+        signal: options.signal,
+      });
+      const summary = output
+        .flatMap((item) => (item.type === 'message' ? item.content : []))
+        .flatMap((part) =>
+          part?.type === 'input_text' || part?.type === 'output_text' ? [part.text] : [],
+        )
+        .join('\n');
+      return { summary, replacement: [...options.contextItems, ...output] };
+    } catch (error) {
+      if (options.signal.aborted) throw error;
+      options.onRemoteFailure?.(error);
+    }
+  }
   let summary = '';
   const stream = modelClient.stream(
     { input: [...options.items, userInputItem(COMPACT_PROMPT)], tools: [] },

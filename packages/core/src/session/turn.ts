@@ -3,6 +3,7 @@ import type { core } from '@codex/protocol';
 import { ModelError } from '../client/errors.js';
 import type { ModelClient } from '../client/model-client.js';
 import type { ResponseEvent, ResponseItem, TokenUsage } from '../client/types.js';
+import { isOpenaiProvider } from '../providers.js';
 import { approxTokenCount } from '../tools/truncate.js';
 import type { Approvals } from './approvals.js';
 import { autoCompactLimit, compactConversation } from './compact.js';
@@ -171,6 +172,14 @@ export class TurnRunner {
     return autoCompactLimit(this.family.contextWindow, toml.model_auto_compact_token_limit);
   }
 
+  /** OpenAI providers compact remotely (`[features] remote_compaction` forces it on or off). */
+  private get remoteCompaction(): boolean {
+    const toml = this.options.services.config.toml as Record<string, unknown>;
+    const features = (toml.features ?? {}) as Record<string, unknown>;
+    const flag = features.remote_compaction;
+    return typeof flag === 'boolean' ? flag : isOpenaiProvider(this.options.modelClient.provider);
+  }
+
   /** Replaces the conversation with its summary (and the recent user messages). */
   private async compact(): Promise<void> {
     const { emit, history } = this.options;
@@ -185,6 +194,9 @@ export class TurnRunner {
       context: this.context,
       threadId: this.options.sessionId,
       signal: this.controller.signal,
+      remote: this.remoteCompaction,
+      onRemoteFailure: (error) =>
+        this.options.logger.warn('remote compaction failed; summarising locally', error),
     });
     history.replace(replacement, summary);
     this.options.contextTokens.value = approxTokenCount(JSON.stringify(replacement));
