@@ -155,7 +155,7 @@ function isSafeArgv(argv: readonly string[], globbed: readonly boolean[] = []): 
 }
 
 /** The script of `bash -c SCRIPT` / `bash -lc SCRIPT` (also zsh and sh), or null. */
-function shellScript(argv: readonly string[]): string | null {
+export function shellScriptOf(argv: readonly string[]): string | null {
   const [shell, flag, script, ...rest] = argv;
   if (shell === undefined || !SHELLS.has(shell)) return null;
   if ((flag !== '-c' && flag !== '-lc') || script === undefined || rest.length > 0) return null;
@@ -179,13 +179,13 @@ function scriptIsSafe(commands: readonly ScriptCommand[] | null): boolean {
  */
 export function isKnownSafeCommand(argv: readonly string[]): boolean {
   if (isSafeArgv(argv)) return true;
-  const script = shellScript(argv);
+  const script = shellScriptOf(argv);
   if (script === null || !isBashParserLoaded()) return false;
   return scriptIsSafe(parseScriptCommands(script));
 }
 
 /** `isKnownSafeCommand`, after loading the bash parser when `argv` runs a shell script. */
 export async function isKnownSafeCommandAsync(argv: readonly string[]): Promise<boolean> {
-  if (shellScript(argv) !== null) await loadBashParser();
+  if (shellScriptOf(argv) !== null) await loadBashParser();
   return isKnownSafeCommand(argv);
 }

@@ -2,6 +2,7 @@ import type { Logger } from '@codex/common';
 import type { RuleDecision } from '../sandbox/assessment.js';
 import { parseShellScript } from '../sandbox/bash-parser.js';
 import { appendAllowRule, ExecPolicy } from '../sandbox/exec-policy/index.js';
+import { shellScriptOf } from '../sandbox/safe-command.js';
 
 /** What the session's tools ask of the user's exec-policy rules. */
 export interface ExecPolicyRules {
@@ -15,21 +16,13 @@ export interface ExecPolicyRules {
 
 /** The commands an argv runs: a `bash -lc` script's commands, or the argv itself. */
 function commandsOf(argv: readonly string[]): string[][] | null {
-  const [program, flag, script, ...rest] = argv;
-  const name = program?.split('/').pop() ?? '';
-  if (
-    ['bash', 'zsh', 'sh'].includes(name) &&
-    (flag === '-lc' || flag === '-c') &&
-    script !== undefined &&
-    rest.length === 0
-  ) {
-    try {
-      return parseShellScript(script);
-    } catch {
-      return null;
-    }
+  const script = shellScriptOf(argv);
+  if (script === null) return [[...argv]];
+  try {
+    return parseShellScript(script);
+  } catch {
+    return null;
   }
-  return [[...argv]];
 }
 
 /**

@@ -420,5 +420,3 @@ async function connectExecServer(
     );
   }
 }
-
-export { emptyUsage };

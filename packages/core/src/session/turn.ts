@@ -11,7 +11,7 @@ import type { Conversation } from './conversation.js';
 import { modelFamily, unknownModelWarning } from './model-family.js';
 import { TURN_ABORTED_MESSAGE, userInputItem, userInputItemOf } from './prompt.js';
 import { outputItemFor, type ToolCall, type ToolResult, toolCallOf } from './tool-call.js';
-import { type ToolServices, toolsFor } from './tools/index.js';
+import { type ToolHandler, type ToolServices, toolsFor } from './tools/index.js';
 import type { TurnContext } from './turn-context.js';
 import { TurnDiffTracker } from './turn-diff.js';
 
@@ -78,12 +78,15 @@ export class TurnRunner {
     total_tokens: 0,
   };
   private readonly family;
+  /** The tools this turn offers, by name (fixed for the turn: the model's family decides). */
+  private readonly tools: ReadonlyMap<string, ToolHandler>;
   /** Settles when the turn is interrupted (never rejects). */
   private readonly aborted: Promise<void>;
 
   constructor(private readonly options: TurnRunnerOptions) {
     this.diff = new TurnDiffTracker(options.context.cwd);
     this.family = modelFamily(options.context.model, options.services.config);
+    this.tools = toolsFor(this.family, options.services);
     const { signal } = this.controller;
     this.aborted = new Promise((resolve) =>
       signal.addEventListener('abort', () => resolve(), { once: true }),
@@ -272,7 +275,7 @@ export class TurnRunner {
     const { modelClient, history } = this.options;
     const context = this.context;
     const turnId = context.turnId;
-    const tools = toolsFor(this.family, this.options.services);
+    const tools = this.tools;
     const stream = modelClient.stream(
       {
         input: history.items,
@@ -393,7 +396,7 @@ export class TurnRunner {
    * the order the model made the calls.
    */
   private async runTools(calls: readonly ToolCall[]): Promise<void> {
-    const tools = toolsFor(this.family, this.options.services);
+    const tools = this.tools;
     const results: Array<Promise<ToolResult>> = [];
     let batch: Array<Promise<unknown>> = [];
     for (const call of calls) {
@@ -427,7 +430,7 @@ export class TurnRunner {
   }
 
   private async runTool(call: ToolCall): Promise<ToolResult> {
-    const tools = toolsFor(this.family, this.options.services);
+    const tools = this.tools;
     const handler = tools.get(call.kind === 'local_shell' ? 'shell' : call.name);
     if (!handler) return { output: `unsupported call: ${call.name}` };
     try {

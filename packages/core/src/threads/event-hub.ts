@@ -43,9 +43,14 @@ interface Lag {
   missed: number;
 }
 
+interface Queued {
+  readonly event: core.Event;
+  readonly bytes: number;
+}
+
 /** One subscriber's bounded queue. */
 export class Subscription implements AsyncIterable<ThreadEvent> {
-  private readonly queue: Array<core.Event | Lag> = [];
+  private readonly queue: Array<Queued | Lag> = [];
   private bytes = 0;
   private closed = false;
   private reader: ((value: ThreadEvent | undefined) => void) | null = null;
@@ -64,15 +69,15 @@ export class Subscription implements AsyncIterable<ThreadEvent> {
       read({ kind: 'event', event });
       return;
     }
-    const size = approximateBytes(event.msg);
-    if (this.bytes + size > this.maxBytes) {
+    const bytes = approximateBytes(event.msg);
+    if (this.bytes + bytes > this.maxBytes) {
       const last = this.queue.at(-1);
       if (last && 'lag' in last) last.missed++;
       else this.queue.push({ lag: true, missed: 1 });
       return;
     }
-    this.queue.push(event);
-    this.bytes += size;
+    this.queue.push({ event, bytes });
+    this.bytes += bytes;
   }
 
   /** The next event (or lag notice); `undefined` once closed. */
@@ -80,8 +85,8 @@ export class Subscription implements AsyncIterable<ThreadEvent> {
     const item = this.queue.shift();
     if (item) {
       if ('lag' in item) return Promise.resolve({ kind: 'lagged', missed: item.missed });
-      this.bytes -= approximateBytes(item.msg);
-      return Promise.resolve({ kind: 'event', event: item });
+      this.bytes -= item.bytes;
+      return Promise.resolve({ kind: 'event', event: item.event });
     }
     if (this.closed) return Promise.resolve(undefined);
     return new Promise((resolve) => {

@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import type { core, exec } from '@codex/protocol';
 import { assessCommand } from '../../sandbox/assessment.js';
+import { shellScriptOf } from '../../sandbox/safe-command.js';
 import { confines, looksLikeSandboxDenial } from '../../sandbox/sandbox.js';
 import {
   extractPatchFromCommand,
@@ -182,7 +183,7 @@ function emitBegin(
   cwd: string,
   source: core.ExecCommandSource,
 ): void {
-  const script = argv.length === 3 && /^-l?c$/.test(argv[1] ?? '') ? argv[2] : undefined;
+  const script = shellScriptOf(argv);
   invocation.emit({
     type: 'exec_command_begin',
     call_id: invocation.call.callId,

@@ -1,6 +1,6 @@
 import { mkdir, open } from 'node:fs/promises';
 import { join } from 'node:path';
-import { asRecord, asString } from '../../json.js';
+import { asString, parseJsonObject } from '../../json.js';
 import { ThreadIndexError } from './errors.js';
 import { readLinesForward } from './line-reader.js';
 import { isMissing } from './rollout-files.js';
@@ -81,14 +81,8 @@ export async function readThreadNameEntries(
 }
 
 function parseEntry(text: string): ThreadNameEntry | null {
-  if (text.trim() === '') return null;
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch {
-    return null;
-  }
-  const record = asRecord(value);
+  const record = parseJsonObject(text);
+  if (record === null) return null;
   const id = asString(record.id);
   const name = asString(record.thread_name)?.trim();
   if (id === null || !name) return null;

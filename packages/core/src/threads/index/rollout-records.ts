@@ -1,4 +1,4 @@
-import { asRecord, asString, type JsonObject } from '../../json.js';
+import { asRecord, asString, type JsonObject, parseJsonObject } from '../../json.js';
 
 /** One parsed rollout line: `{timestamp, ordinal?, type, payload}`. */
 export interface RolloutRecord {
@@ -10,14 +10,8 @@ export interface RolloutRecord {
 
 /** Parses a rollout line; null for blank, torn or non-record lines (skipped, never fatal). */
 export function parseRolloutRecord(text: string): RolloutRecord | null {
-  if (text.trim() === '') return null;
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch {
-    return null;
-  }
-  const record = asRecord(value);
+  const record = parseJsonObject(text);
+  if (record === null) return null;
   const type = asString(record.type);
   if (type === null) return null;
   return {

@@ -1,4 +1,6 @@
 import type { ResponseItem } from '../../client/types.js';
+import type { GitInfo as CollectedGitInfo } from '../../git/index.js';
+import { parseJsonObject } from '../../json.js';
 
 /**
  * The rollout file format, as the original Codex writes it: one JSON object per line,
@@ -15,12 +17,9 @@ export type HistoryMode = 'legacy' | 'paginated';
 export const HISTORY_MODES: readonly HistoryMode[] = ['legacy', 'paginated'];
 
 /** The repository the thread ran in, when its cwd is inside one. */
-export interface GitInfo {
-  readonly commit_hash?: string | null;
-  readonly branch?: string | null;
-  /** The `origin` remote's URL. */
-  readonly repository_url?: string | null;
-}
+export type GitInfo = {
+  readonly [Field in keyof CollectedGitInfo]?: CollectedGitInfo[Field] | null;
+};
 
 /**
  * Where a thread came from: `cli`, `vscode`, `exec`, `mcp`, or an object for sub-agents
@@ -168,13 +167,8 @@ const isLegacyResponseItem = (value: JsonObject): boolean =>
  * original does. Records of types this version does not model come back as `unknown`.
  */
 export function parseRolloutLine(text: string): RolloutLine | undefined {
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-  if (!isObject(value) || typeof value.type !== 'string') return undefined;
+  const value = parseJsonObject(text);
+  if (value === null || typeof value.type !== 'string') return undefined;
   const item = parseItem(value.type, value.payload, value.metadata);
   if (!item) return undefined;
   const timestamp = typeof value.timestamp === 'string' ? value.timestamp : '';
