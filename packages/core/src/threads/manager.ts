@@ -1,6 +1,7 @@
 import { defaultLogger, type Logger, uuidv7 } from '@codex/common';
 import { ExecServerClient } from '@codex/exec-server/client';
 import type { ModelClient } from '../client/model-client.js';
+import type { ResponseItem } from '../client/types.js';
 import type { Config } from '../config/load.js';
 import { Sandbox } from '../sandbox/sandbox.js';
 import { EventQueue } from '../session/event-queue.js';
@@ -102,14 +103,7 @@ export class ThreadManager {
   async startThread(options: ThreadStartOptions = {}): Promise<Thread> {
     const config = options.config ?? this.options.config;
     const threadId = uuidv7();
-    const storage = options.ephemeral
-      ? null
-      : await createThreadStorage({
-          config,
-          threadId,
-          originator: this.options.originator,
-          logger: this.logger,
-        });
+    const storage = await this.newStorage(config, threadId, options);
     const thread = await this.load({ config, threadId, storage });
     this.lifecycleQueue.push({ type: 'started', threadId, rolloutPath: thread.rolloutPath });
     return thread;
@@ -147,16 +141,10 @@ export class ThreadManager {
     const path = await resolveRolloutPath(config.codexHome, locator);
     const loaded = await loadThreadHistory(path, { upToTurn: options.upToTurn });
     const threadId = uuidv7();
-    const storage = options.ephemeral
-      ? null
-      : await createThreadStorage({
-          config,
-          threadId,
-          originator: this.options.originator,
-          forkedFromId: loaded.threadId,
-          history: loaded.history,
-          logger: this.logger,
-        });
+    const storage = await this.newStorage(config, threadId, options, {
+      forkedFromId: loaded.threadId,
+      history: loaded.history,
+    });
     const thread = await this.load({
       config,
       threadId,
@@ -229,6 +217,23 @@ export class ThreadManager {
     await Promise.all([...this.threads.values()].map((thread) => thread.unload()));
     if (this.execClient && !this.options.execServer) await this.execClient.close();
     this.lifecycleQueue.close();
+  }
+
+  /** The rollout of a new thread, or none for an ephemeral one. */
+  private newStorage(
+    config: Config,
+    threadId: string,
+    options: ThreadStartOptions,
+    fork: { readonly forkedFromId?: string; readonly history?: readonly ResponseItem[] } = {},
+  ): Promise<ThreadStorage | null> {
+    if (options.ephemeral) return Promise.resolve(null);
+    return createThreadStorage({
+      config,
+      threadId,
+      originator: this.options.originator,
+      logger: this.logger,
+      ...fork,
+    });
   }
 
   private exec(): ExecServerClient {
