@@ -8,7 +8,8 @@ cd "$(dirname "$0")/.."
 # make: node-gyp builds keytar and node-pty (no Linux prebuilds) from source.
 # chromium: @codex/login drives the real login flow in a headless browser (playwright-core).
 # util-linux: flock(1) stands in for the original Codex holding its lock files.
-APT_PACKAGES=(bubblewrap chromium dbus gnome-keyring libsecret-1-dev make util-linux)
+# procps: pgrep checks that no sandboxed process outlives an interrupt.
+APT_PACKAGES=(bubblewrap chromium dbus gnome-keyring libsecret-1-dev make procps util-linux)
 
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do
