@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# make: node-gyp builds keytar and node-pty (no Linux prebuilds) from source.
+# make: node-gyp builds keytar, node-pty and (when no prebuilt binary can be fetched) better-sqlite3 from source.
 # chromium: @codex/login drives the real login flow in a headless browser (playwright-core).
 # util-linux: flock(1) stands in for the original Codex holding its lock files.
 # procps: pgrep checks that no sandboxed process outlives an interrupt.
