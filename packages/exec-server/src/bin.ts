@@ -1,6 +1,6 @@
 import { defaultLogger } from '@codex/common';
 import { parseCli, USAGE } from './cli.js';
-import { serveStdio, startWebSocketServer } from './listen.js';
+import { serveStdio, startUnixServer, startWebSocketServer } from './listen.js';
 
 async function main(): Promise<number> {
   let options: Awaited<ReturnType<typeof parseCli>>;
@@ -21,6 +21,15 @@ async function main(): Promise<number> {
     const served = serveStdio({ config: options.config, logger });
     stop = () => served.close();
     finished = served.done;
+  } else if (options.listen.kind === 'unix') {
+    const server = await startUnixServer({
+      path: options.listen.path,
+      config: options.config,
+      logger,
+    });
+    process.stderr.write(`codex-exec-server listening on ${server.url}\n`);
+    stop = () => server.close();
+    finished = new Promise(() => {});
   } else {
     const server = await startWebSocketServer({
       host: options.listen.host,

@@ -1,12 +1,13 @@
 import { parseArgs } from 'node:util';
 import {
-  capabilityTokenFileAuth,
-  capabilityTokenSha256Auth,
-  signedBearerTokenFileAuth,
+  DEFAULT_LISTEN_URL,
+  type ListenTarget,
+  parseListenUrl,
+  parseWebSocketAuthFlags,
+  WEBSOCKET_AUTH_FLAG_OPTIONS,
   type WebSocketAuth,
-} from './auth.js';
+} from '@codex/jsonrpc/server';
 import type { ExecServerConfig } from './config.js';
-import { DEFAULT_LISTEN_URL, type ListenTarget, parseListenUrl } from './listen.js';
 
 /** Usage text of `codex-exec-server`. */
 export const USAGE = `Usage: codex-exec-server [OPTIONS]
@@ -14,8 +15,9 @@ export const USAGE = `Usage: codex-exec-server [OPTIONS]
 Runs the Codex exec-server (protocol exec-server.v0).
 
 Options:
-  --listen <URL>                     stdio:// (default) or ws://IP:PORT (port 0 picks one;
-                                     the URL is printed on stderr)
+  --listen <URL>                     stdio:// (default), ws://IP:PORT (port 0 picks one;
+                                     the URL is printed on stderr) or unix://PATH
+                                     (WebSocket over a Unix socket of mode 0600)
   --ws-auth <MODE>                   capability-token | signed-bearer-token | none
                                      (required for ws://)
   --ws-token-file <PATH>             absolute path of the capability token
@@ -52,13 +54,7 @@ export async function parseCli(argv: readonly string[]): Promise<CliOptions> {
     allowPositionals: false,
     options: {
       listen: { type: 'string', default: DEFAULT_LISTEN_URL },
-      'ws-auth': { type: 'string' },
-      'ws-token-file': { type: 'string' },
-      'ws-token-sha256': { type: 'string' },
-      'ws-shared-secret-file': { type: 'string' },
-      'ws-issuer': { type: 'string' },
-      'ws-audience': { type: 'string' },
-      'ws-max-clock-skew-seconds': { type: 'string' },
+      ...WEBSOCKET_AUTH_FLAG_OPTIONS,
       'retained-output-bytes': { type: 'string' },
       'max-processes': { type: 'string' },
       'terminate-grace-ms': { type: 'string' },
@@ -73,59 +69,21 @@ export async function parseCli(argv: readonly string[]): Promise<CliOptions> {
     maxProcessesPerConnection: integer('--max-processes', values['max-processes']),
     terminateGraceMs: integer('--terminate-grace-ms', values['terminate-grace-ms']),
   };
-  const listen = parseListenUrl(values.listen);
+  const listen = parseListenUrl(values.listen, { allowUnix: true });
   if (values.help) return { listen, config, help: true };
-  const mode = values['ws-auth'];
-  if (listen.kind === 'stdio') {
-    if (mode !== undefined) throw new Error('--ws-auth only applies to ws:// listeners');
+  if (listen.kind !== 'websocket') {
+    if (Object.keys(WEBSOCKET_AUTH_FLAG_OPTIONS).some((flag) => flag in values)) {
+      throw new Error('--ws-auth and its flags only apply to ws:// listeners');
+    }
     return { listen, config, help: false };
   }
-  let auth: WebSocketAuth;
-  switch (mode) {
-    case undefined:
-      throw new Error(
-        'ws:// listeners require authentication: pass --ws-auth capability-token with ' +
-          '--ws-token-file or --ws-token-sha256, --ws-auth signed-bearer-token with ' +
-          '--ws-shared-secret-file, or --ws-auth none to accept any client that can connect',
-      );
-    case 'none':
-      auth = { mode: 'none' };
-      break;
-    case 'capability-token': {
-      const file = values['ws-token-file'];
-      const digest = values['ws-token-sha256'];
-      if ((file === undefined) === (digest === undefined)) {
-        throw new Error(
-          'exactly one of `--ws-token-file` or `--ws-token-sha256` is required when `--ws-auth capability-token` is set',
-        );
-      }
-      auth =
-        file !== undefined
-          ? await capabilityTokenFileAuth(file)
-          : capabilityTokenSha256Auth(digest ?? '');
-      break;
-    }
-    case 'signed-bearer-token': {
-      const file = values['ws-shared-secret-file'];
-      if (file === undefined) {
-        throw new Error(
-          '`--ws-shared-secret-file` is required when `--ws-auth signed-bearer-token` is set',
-        );
-      }
-      auth = await signedBearerTokenFileAuth(file, {
-        issuer: values['ws-issuer'],
-        audience: values['ws-audience'],
-        maxClockSkewSeconds: integer(
-          '--ws-max-clock-skew-seconds',
-          values['ws-max-clock-skew-seconds'],
-        ),
-      });
-      break;
-    }
-    default:
-      throw new Error(
-        `unknown --ws-auth mode \`${mode}\`; expected capability-token, signed-bearer-token or none`,
-      );
+  const auth = await parseWebSocketAuthFlags(values, { allowNone: true });
+  if (auth === undefined) {
+    throw new Error(
+      'ws:// listeners require authentication: pass --ws-auth capability-token with ' +
+        '--ws-token-file or --ws-token-sha256, --ws-auth signed-bearer-token with ' +
+        '--ws-shared-secret-file, or --ws-auth none to accept any client that can connect',
+    );
   }
   return { listen, auth, config, help: false };
 }

@@ -2,18 +2,21 @@ export {
   capabilityTokenAuth,
   capabilityTokenFileAuth,
   capabilityTokenSha256Auth,
-  signedBearerTokenFileAuth,
-  type WebSocketAuth,
-} from './auth.js';
-export * from './client-index.js';
-export {
   DEFAULT_LISTEN_URL,
   type ListenTarget,
   parseListenUrl,
+  signedBearerTokenFileAuth,
+  type WebSocketAuth,
+} from '@codex/jsonrpc/server';
+export * from './client-index.js';
+export {
+  type RunningUnixServer,
   type RunningWebSocketServer,
   type StdioServeOptions,
   serveStdio,
+  startUnixServer,
   startWebSocketServer,
+  type UnixServeOptions,
   type WebSocketServeOptions,
 } from './listen.js';
 export {

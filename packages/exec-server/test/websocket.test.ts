@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { connectWebSocket } from '@codex/jsonrpc/websocket';
@@ -216,6 +216,44 @@ describe('the ws:// bin', () => {
   });
 });
 
+describe('the unix:// bin', () => {
+  it('serves WebSocket over a Unix socket of mode 0600 and removes it on exit', async () => {
+    const socket = path.join(dir, 'exec.sock');
+    const started = startBin(['--listen', `unix://${socket}`]);
+    children.push(started.child);
+    const url = await until(5_000, () => /listening on (unix:\/\/\S+)/.exec(started.stderr())?.[1]);
+    expect(url).toBe(`unix://${socket}`);
+    expect(statSync(socket).mode & 0o777).toBe(0o600);
+    const client = await ExecServerClient.connectWebSocket(`ws+unix://${socket}:/`, quiet);
+    expect(
+      (
+        await client.communicate({
+          processId: 'x',
+          argv: ['echo', 'over unix'],
+          cwd: '/',
+          env: baseEnv(),
+          tty: false,
+        })
+      ).stdout.toString(),
+    ).toBe('over unix\n');
+    await client.close();
+    started.child.kill('SIGTERM');
+    await exitOf(started.child);
+    expect(existsSync(socket)).toBe(false);
+  });
+
+  it('refuses websocket auth flags on other listeners', async () => {
+    const { child, stderr } = startBin([
+      '--listen',
+      `unix://${path.join(dir, 'other.sock')}`,
+      '--ws-auth',
+      'none',
+    ]);
+    expect(await exitOf(child)).toBe(2);
+    expect(stderr()).toMatch(/only apply to ws:\/\/ listeners/);
+  });
+});
+
 describe('startWebSocketServer', () => {
   let server: RunningWebSocketServer;
   beforeAll(async () => {
@@ -248,6 +286,14 @@ describe('startWebSocketServer', () => {
     const client = await ExecServerClient.connectWebSocket(server.url, { token: TOKEN, ...quiet });
     expect(await client.terminate('nothing')).toEqual({ running: false });
     await client.close();
+  });
+
+  it('refuses browsers with 403 and answers probes without auth', async () => {
+    expect(await upgrade(server.url, { Origin: 'https://example.com' })).toMatchObject({
+      status: 403,
+    });
+    const probe = await fetch(`${server.url.replace('ws://', 'http://')}/readyz`);
+    expect(probe.status).toBe(200);
   });
 
   it('binds only the address it was given', () => {

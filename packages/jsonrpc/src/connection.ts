@@ -116,7 +116,30 @@ export interface ConnectionOptions<In extends ProtocolSide, Out extends Protocol
   readonly nextRequestId?: () => RequestId;
   /** A notification to send when a caller aborts a request (none by default). */
   readonly cancelNotification?: (id: RequestId) => { method: string; params?: unknown } | undefined;
+  /**
+   * Runs for each request whose method has a handler and whose params passed its schema, just
+   * before the handler would be scheduled. Return (or throw) a `JsonRpcError` to answer with it
+   * instead, and the handler is not called; return `undefined` to go on. For a server's
+   * "Not initialized" and experimental-method gates. A promise delays only its own request.
+   */
+  readonly beforeDispatch?: (request: DispatchedRequest) => BeforeDispatchResult;
+  /**
+   * Members added to every notification this side sends, after `params` (the original
+   * app-server stamps `emittedAtMs` this way: `{"method","params","emittedAtMs"}`).
+   */
+  readonly notificationExtras?: () => Readonly<Record<string, unknown>>;
 }
+
+/** A request about to be handed to its handler, as {@link ConnectionOptions.beforeDispatch} sees it. */
+export interface DispatchedRequest {
+  readonly method: string;
+  readonly id: RequestId;
+  /** The params after validation (what the handler would receive). */
+  readonly params: unknown;
+}
+
+/** What a `beforeDispatch` hook decides: an error to answer with, or `undefined` to go on. */
+export type BeforeDispatchResult = JsonRpcError | undefined | Promise<JsonRpcError | undefined>;
 
 type ParamsArgs<P> = undefined extends P
   ? [params?: P, options?: RequestOptions]
@@ -410,9 +433,15 @@ export class Connection<
       ? [params?: TableParams<Out['notifications'], M>]
       : [params: TableParams<Out['notifications'], M>]
   ): Promise<void> {
-    const message: JsonRpcNotification =
-      params === undefined ? { method } : { method, params: params as unknown };
+    const message = this.notification(method, params);
     return this.handled(this.send(message, `notification ${method}`), `notification ${method}`);
+  }
+
+  /** A notification envelope: `method`, `params` when given, then the configured extras. */
+  private notification(method: string, params: unknown): JsonRpcNotification {
+    const message: JsonRpcNotification = params === undefined ? { method } : { method, params };
+    const extras = this.options.notificationExtras;
+    return extras ? Object.assign(message, extras()) : message;
   }
 
   /** Sends any message as is (for servers that build envelopes themselves). */
@@ -493,7 +522,7 @@ export class Connection<
         const cancel = this.options.cancelNotification?.(id);
         if (cancel)
           void this.handled(
-            this.send(cancel, `cancellation of ${method}`),
+            this.send(this.notification(cancel.method, cancel.params), `cancellation of ${method}`),
             `cancellation of ${method}`,
           );
       };
@@ -752,10 +781,63 @@ export class Connection<
       this.replyError(id, this.policy.invalidParams(method, checked.error));
       return;
     }
+    const gate = this.options.beforeDispatch;
+    if (!gate) {
+      this.dispatch(request, checked.params, handler, bytes);
+      return;
+    }
+    let verdict: BeforeDispatchResult;
+    try {
+      verdict = gate({ method, id, params: checked.params });
+    } catch (error) {
+      this.refuse(request, error);
+      return;
+    }
+    if (verdict instanceof Promise) {
+      verdict.then(
+        (error) => {
+          if (this.closeInfo) return;
+          if (error) this.replyError(id, error);
+          else this.dispatch(request, checked.params, handler, bytes);
+        },
+        (error: unknown) => this.refuse(request, error),
+      );
+    } else if (verdict) {
+      this.replyError(id, verdict);
+    } else {
+      this.dispatch(request, checked.params, handler, bytes);
+    }
+  }
+
+  /** Answers a request whose `beforeDispatch` threw: its `JsonRpcError`, or -32603. */
+  private refuse(request: JsonRpcRequest, error: unknown): void {
+    if (JsonRpcError.isInstance(error)) {
+      this.replyError(request.id, error);
+      return;
+    }
+    this.throttle.error(
+      `gate:${request.method}`,
+      `beforeDispatch for ${request.method} failed`,
+      error,
+    );
+    this.replyError(
+      request.id,
+      internalError(error instanceof Error ? error.message : String(error)),
+    );
+  }
+
+  /** Starts a request's handler, or queues it behind its lane's limit, or refuses it as overloaded. */
+  private dispatch(
+    request: JsonRpcRequest,
+    params: unknown,
+    handler: RequestHandler<unknown, unknown>,
+    bytes: number,
+  ): void {
+    const { id, method } = request;
     this.countRequest();
     const lane = this.methodLanes.get(method) ?? this.sharedLane;
     if (lane.open) {
-      void this.runRequest(lane, request, checked.params, handler);
+      void this.runRequest(lane, request, params, handler);
     } else if (
       this.waitingCount >= this.maxWaitingRequests ||
       this.waitingBytes + bytes > this.maxWaitingBytes
@@ -766,7 +848,7 @@ export class Connection<
       );
       this.replyError(id, this.policy.overloaded?.(method) ?? serverOverloaded());
     } else {
-      lane.push({ request, params: checked.params, handler, bytes });
+      lane.push({ request, params, handler, bytes });
       this.waitingCount += 1;
       this.waitingBytes += bytes;
     }

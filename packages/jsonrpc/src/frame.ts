@@ -193,16 +193,21 @@ export function decodeFrame(
 }
 
 /**
- * Encodes one message as a text frame (no trailing newline). A BigInt id is written as a bare
- * integer; anything JSON cannot hold throws an `unserializable` {@link FrameError}.
+ * Encodes one message as a text frame (no trailing newline), its keys in their order. A BigInt
+ * id is written as a bare integer; anything JSON cannot hold throws an `unserializable`
+ * {@link FrameError}.
  */
 export function encodeFrame(message: JsonRpcMessage): string {
   try {
     const { id } = message as { id?: unknown };
     if (typeof id !== 'bigint') return JSON.stringify(message);
-    const { id: _, ...rest } = message as Record<string, unknown>;
-    const body = JSON.stringify(rest);
-    return body === '{}' ? `{"id":${id}}` : `{"id":${id},${body.slice(1)}`;
+    // Member by member, so that the keys keep their order (an error reply is `{"error",…,"id"}`).
+    const members: string[] = [];
+    for (const [key, value] of Object.entries(message)) {
+      const text = key === 'id' ? id.toString() : JSON.stringify(value);
+      if (text !== undefined) members.push(`${JSON.stringify(key)}:${text}`);
+    }
+    return `{${members.join(',')}}`;
   } catch (cause) {
     const reason =
       cause instanceof RangeError

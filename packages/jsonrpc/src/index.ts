@@ -1,6 +1,8 @@
 export {
+  type BeforeDispatchResult,
   Connection,
   type ConnectionOptions,
+  type DispatchedRequest,
   type NotificationHandler,
   type ProtocolSide,
   type RequestContext,

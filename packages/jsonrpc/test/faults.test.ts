@@ -355,7 +355,7 @@ describe('hostile input', () => {
     await until(() => replies.length === 2);
     const [answered, refused] = [...replies].sort((a, b) => b.localeCompare(a));
     expect(answered).toBe('{"id":9007199254740993,"result":"9007199254740993"}');
-    expect(refused).toMatch(/^\{"id":-9007199254740995,"error":\{"code":-32601/);
+    expect(refused).toMatch(/^\{"error":\{"code":-32601,.*\},"id":-9007199254740995\}$/);
   });
 
   it('refuses a 60 MB line of [{},{},…] without parsing it, then keeps serving', async () => {

@@ -66,8 +66,12 @@ describe('encodeFrame', () => {
     expect(encodeFrame({ id: 18446744073709551617n, result: { ok: true } })).toBe(
       '{"id":18446744073709551617,"result":{"ok":true}}',
     );
+    // Keys keep their order: an error reply puts `error` before `id`, whatever the id.
     expect(encodeFrame({ error: { code: -1, message: 'x' }, id: 9007199254740993n })).toBe(
-      '{"id":9007199254740993,"error":{"code":-1,"message":"x"}}',
+      '{"error":{"code":-1,"message":"x"},"id":9007199254740993}',
+    );
+    expect(encodeFrame({ error: { code: -1, message: 'x' }, id: 7 })).toBe(
+      '{"error":{"code":-1,"message":"x"},"id":7}',
     );
   });
 

@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { errors as joseErrors, jwtVerify } from 'jose';
 
-/** How WebSocket clients must authenticate. */
+/** How WebSocket clients must authenticate, checked on the HTTP upgrade. */
 export type WebSocketAuth =
   | {
       /** Any client that can reach the port is accepted. Only for trusted networks. */
@@ -24,8 +24,21 @@ export type WebSocketAuth =
       readonly maxClockSkewSeconds?: number;
     };
 
+/** The checks of a signed bearer token beside its signature. */
+export interface SignedBearerTokenChecks {
+  readonly issuer?: string;
+  readonly audience?: string;
+  readonly maxClockSkewSeconds?: number;
+}
+
 /** The outcome of checking an upgrade request. */
 export type AuthDecision = { readonly ok: true } | { readonly ok: false; readonly reason: string };
+
+/** Tolerance for `exp`/`nbf`/`iat` when none is configured. */
+export const DEFAULT_MAX_CLOCK_SKEW_SECONDS = 30;
+
+/** HS256 wants a key at least as long as its hash: shorter secrets are refused, as the original does. */
+const MIN_SHARED_SECRET_BYTES = 32;
 
 const sha256 = (value: string | Uint8Array) => createHash('sha256').update(value).digest();
 
@@ -38,42 +51,52 @@ export function capabilityTokenAuth(token: string): WebSocketAuth {
 /** Capability-token auth from a hex SHA-256 digest of the token. */
 export function capabilityTokenSha256Auth(hex: string): WebSocketAuth {
   if (!/^[0-9a-fA-F]{64}$/.test(hex)) {
-    throw new Error('--ws-token-sha256 must be 64 hexadecimal characters (a SHA-256 digest)');
+    throw new Error('--ws-token-sha256 must be a 64-character hex SHA-256 digest');
   }
   return { mode: 'capability-token', tokenSha256: Buffer.from(hex, 'hex') };
 }
 
-async function readSecretFile(file: string, flag: string): Promise<string> {
-  if (!path.isAbsolute(file)) throw new Error(`${flag} must be an absolute path, got ${file}`);
+/**
+ * A secret file's content without surrounding whitespace. A relative path is resolved against
+ * the working directory, as the original does.
+ */
+async function readSecretFile(file: string): Promise<string> {
+  const absolute = path.resolve(file);
   let text: string;
   try {
-    text = await readFile(file, 'utf8');
+    text = await readFile(absolute, 'utf8');
   } catch (error) {
-    throw new Error(`cannot read ${flag} ${file}: ${(error as Error).message}`);
+    throw new Error(
+      `failed to read websocket auth secret ${absolute}: ${(error as Error).message}`,
+    );
   }
   const trimmed = text.trim();
-  if (trimmed.length === 0) throw new Error(`${flag} ${file} is empty`);
+  if (trimmed.length === 0) throw new Error(`websocket auth secret ${absolute} must not be empty`);
   return trimmed;
 }
 
 /** Capability-token auth from a token file (surrounding whitespace is ignored). */
 export async function capabilityTokenFileAuth(file: string): Promise<WebSocketAuth> {
-  return capabilityTokenAuth(await readSecretFile(file, '--ws-token-file'));
+  return capabilityTokenAuth(await readSecretFile(file));
 }
 
-/** Signed-bearer-token auth with the shared secret read from a file. */
+/** Signed-bearer-token auth with the shared secret read from a file (at least 32 bytes). */
 export async function signedBearerTokenFileAuth(
   file: string,
-  checks: { issuer?: string; audience?: string; maxClockSkewSeconds?: number } = {},
+  checks: SignedBearerTokenChecks = {},
 ): Promise<WebSocketAuth> {
-  const secret = new TextEncoder().encode(await readSecretFile(file, '--ws-shared-secret-file'));
+  const secret = new TextEncoder().encode(await readSecretFile(file));
+  if (secret.length < MIN_SHARED_SECRET_BYTES) {
+    throw new Error(
+      `signed websocket bearer secret ${path.resolve(file)} must be at least ${MIN_SHARED_SECRET_BYTES} bytes`,
+    );
+  }
   return { mode: 'signed-bearer-token', secret, ...checks };
 }
 
 function bearerToken(header: string | undefined): string | undefined {
   if (!header) return undefined;
-  const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
-  return match?.[1];
+  return /^Bearer\s+(\S+)\s*$/i.exec(header)?.[1];
 }
 
 /** Checks an upgrade request's `Authorization` header against `auth`. */
@@ -94,7 +117,7 @@ export async function authorizeUpgrade(
       algorithms: ['HS256'],
       issuer: auth.issuer,
       audience: auth.audience,
-      clockTolerance: auth.maxClockSkewSeconds ?? 30,
+      clockTolerance: auth.maxClockSkewSeconds ?? DEFAULT_MAX_CLOCK_SKEW_SECONDS,
       requiredClaims: ['exp'],
     });
     return { ok: true };
