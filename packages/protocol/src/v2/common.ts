@@ -26,6 +26,23 @@ export type AgentPath = z.infer<typeof AgentPathSchema>;
 export const ThreadIdSchema = z.string();
 export type ThreadId = z.infer<typeof ThreadIdSchema>;
 
+export const BedrockCheckGovCloudRequirementsParamsSchema = z.object({});
+export type BedrockCheckGovCloudRequirementsParams = z.infer<
+  typeof BedrockCheckGovCloudRequirementsParamsSchema
+>;
+
+/** Advisory check of the current Bedrock configuration after login or setup. */
+export const BedrockCheckGovCloudRequirementsResponseSchema = z.object({
+  /** Whether the active Bedrock authentication resolves to a GovCloud region. */
+  isGovCloud: z.boolean(),
+  /** Whether GovCloud is selected and the managed requirements miss the baseline. A false value is not a general certification of the network configuration. */
+  shouldWarn: z.boolean(),
+});
+/** Advisory check of the current Bedrock configuration after login or setup. */
+export type BedrockCheckGovCloudRequirementsResponse = z.infer<
+  typeof BedrockCheckGovCloudRequirementsResponseSchema
+>;
+
 export const ByteRangeSchema = z.object({
   end: z.number().int().min(0),
   start: z.number().int().min(0),
@@ -46,10 +63,432 @@ export const TextRangeSchema = z.object({
 });
 export type TextRange = z.infer<typeof TextRangeSchema>;
 
+/** Deprecated: Use `ContextCompaction` item type instead. */
+export const ContextCompactedNotificationSchema = z.object({
+  threadId: z.string(),
+  turnId: z.string(),
+});
+/** Deprecated: Use `ContextCompaction` item type instead. */
+export type ContextCompactedNotification = z.infer<typeof ContextCompactedNotificationSchema>;
+
 /** Requested cyber treatment for an OpenAI model turn. Authorization and model-tier restrictions remain server-owned. */
 export const CyberAccessProgramSchema = z.enum(['standard', 'daybreakBlue', 'daybreakRed']);
 /** Requested cyber treatment for an OpenAI model turn. Authorization and model-tier restrictions remain server-owned. */
 export type CyberAccessProgram = z.infer<typeof CyberAccessProgramSchema>;
 
+export const HookErrorInfoSchema = z.object({
+  message: z.string(),
+  path: z.string(),
+});
+export type HookErrorInfo = z.infer<typeof HookErrorInfoSchema>;
+
+export const HookEventNameSchema = z.enum([
+  'preModelRequest',
+  'postModelRequest',
+  'preToolUse',
+  'permissionRequest',
+  'postToolUse',
+  'preCompact',
+  'postCompact',
+  'sessionStart',
+  'sessionEnd',
+  'userPromptSubmit',
+  'subagentStart',
+  'subagentStop',
+  'stop',
+  'interrupt',
+]);
+export type HookEventName = z.infer<typeof HookEventNameSchema>;
+
+export const HookSourceSchema = z.enum([
+  'system',
+  'user',
+  'project',
+  'mdm',
+  'sessionFlags',
+  'plugin',
+  'cloudRequirements',
+  'cloudManagedConfig',
+  'legacyManagedConfigFile',
+  'legacyManagedConfigMdm',
+  'unknown',
+]);
+export type HookSource = z.infer<typeof HookSourceSchema>;
+
+export const HookTrustStatusSchema = z.enum(['managed', 'untrusted', 'trusted', 'modified']);
+export type HookTrustStatus = z.infer<typeof HookTrustStatusSchema>;
+
+export const HookMetadataSchema = z.discriminatedUnion('handlerType', [
+  z.object({
+    /** Configured `additionalContext` spill threshold. `null` uses 2,500 tokens; `0` disables spilling. */
+    additionalContextLimit: z.number().int().min(0).nullable().optional(),
+    currentHash: z.string(),
+    displayOrder: z.number().int(),
+    enabled: z.boolean(),
+    /** The owning execution environment, if this hook came from its requirements. */
+    environmentId: z.string().nullable().optional(),
+    eventName: HookEventNameSchema,
+    isManaged: z.boolean(),
+    key: z.string(),
+    matcher: z.string().nullable().optional(),
+    pluginId: z.string().nullable().optional(),
+    source: HookSourceSchema,
+    sourcePath: AbsolutePathBufSchema,
+    statusMessage: z.string().nullable().optional(),
+    timeoutSec: z.number().int().min(0),
+    trustStatus: HookTrustStatusSchema,
+    async: z.boolean().optional(),
+    command: z.string(),
+    handlerType: z.literal('command'),
+  }),
+  z.object({
+    /** Configured `additionalContext` spill threshold. `null` uses 2,500 tokens; `0` disables spilling. */
+    additionalContextLimit: z.number().int().min(0).nullable().optional(),
+    currentHash: z.string(),
+    displayOrder: z.number().int(),
+    enabled: z.boolean(),
+    /** The owning execution environment, if this hook came from its requirements. */
+    environmentId: z.string().nullable().optional(),
+    eventName: HookEventNameSchema,
+    isManaged: z.boolean(),
+    key: z.string(),
+    matcher: z.string().nullable().optional(),
+    pluginId: z.string().nullable().optional(),
+    source: HookSourceSchema,
+    sourcePath: AbsolutePathBufSchema,
+    statusMessage: z.string().nullable().optional(),
+    timeoutSec: z.number().int().min(0),
+    trustStatus: HookTrustStatusSchema,
+    handlerType: z.literal('mcpTool'),
+    server: z.string(),
+    tool: z.string(),
+  }),
+  z.object({
+    /** Configured `additionalContext` spill threshold. `null` uses 2,500 tokens; `0` disables spilling. */
+    additionalContextLimit: z.number().int().min(0).nullable().optional(),
+    currentHash: z.string(),
+    displayOrder: z.number().int(),
+    enabled: z.boolean(),
+    /** The owning execution environment, if this hook came from its requirements. */
+    environmentId: z.string().nullable().optional(),
+    eventName: HookEventNameSchema,
+    isManaged: z.boolean(),
+    key: z.string(),
+    matcher: z.string().nullable().optional(),
+    pluginId: z.string().nullable().optional(),
+    source: HookSourceSchema,
+    sourcePath: AbsolutePathBufSchema,
+    statusMessage: z.string().nullable().optional(),
+    timeoutSec: z.number().int().min(0),
+    trustStatus: HookTrustStatusSchema,
+    handlerType: z.literal('prompt'),
+  }),
+  z.object({
+    /** Configured `additionalContext` spill threshold. `null` uses 2,500 tokens; `0` disables spilling. */
+    additionalContextLimit: z.number().int().min(0).nullable().optional(),
+    currentHash: z.string(),
+    displayOrder: z.number().int(),
+    enabled: z.boolean(),
+    /** The owning execution environment, if this hook came from its requirements. */
+    environmentId: z.string().nullable().optional(),
+    eventName: HookEventNameSchema,
+    isManaged: z.boolean(),
+    key: z.string(),
+    matcher: z.string().nullable().optional(),
+    pluginId: z.string().nullable().optional(),
+    source: HookSourceSchema,
+    sourcePath: AbsolutePathBufSchema,
+    statusMessage: z.string().nullable().optional(),
+    timeoutSec: z.number().int().min(0),
+    trustStatus: HookTrustStatusSchema,
+    handlerType: z.literal('agent'),
+  }),
+]);
+export type HookMetadata = z.infer<typeof HookMetadataSchema>;
+
+export const HooksListEntrySchema = z.object({
+  cwd: z.string(),
+  errors: z.array(HookErrorInfoSchema),
+  hooks: z.array(HookMetadataSchema),
+  warnings: z.array(z.string()),
+});
+export type HooksListEntry = z.infer<typeof HooksListEntrySchema>;
+
+export const HooksListParamsSchema = z.object({
+  /** Working directories to inspect when no thread is specified. An empty list uses the session cwd. */
+  cwds: z.array(z.string()).optional(),
+  /** List a loaded thread's hooks, including its selected environments. Omit `cwds` in this mode. */
+  threadId: z.string().nullable().optional(),
+});
+export type HooksListParams = z.infer<typeof HooksListParamsSchema>;
+
+export const HooksListResponseSchema = z.object({
+  data: z.array(HooksListEntrySchema),
+});
+export type HooksListResponse = z.infer<typeof HooksListResponseSchema>;
+
+export const MarketplaceInterfaceSchema = z.object({
+  displayName: z.string().nullable().optional(),
+});
+export type MarketplaceInterface = z.infer<typeof MarketplaceInterfaceSchema>;
+
+export const MarketplaceLoadErrorInfoSchema = z.object({
+  marketplacePath: AbsolutePathBufSchema,
+  message: z.string(),
+});
+export type MarketplaceLoadErrorInfo = z.infer<typeof MarketplaceLoadErrorInfoSchema>;
+
+/** EXPERIMENTAL - proposed plan streaming deltas for plan items. Clients should not assume concatenated deltas match the completed plan item content. */
+export const PlanDeltaNotificationSchema = z.object({
+  delta: z.string(),
+  itemId: z.string(),
+  threadId: z.string(),
+  turnId: z.string(),
+});
+/** EXPERIMENTAL - proposed plan streaming deltas for plan items. Clients should not assume concatenated deltas match the completed plan item content. */
+export type PlanDeltaNotification = z.infer<typeof PlanDeltaNotificationSchema>;
+
+export const PluginAuthPolicySchema = z.enum(['ON_INSTALL', 'ON_USE']);
+export type PluginAuthPolicy = z.infer<typeof PluginAuthPolicySchema>;
+
+export const PluginAvailabilitySchema = z.enum(['DISABLED_BY_ADMIN', 'AVAILABLE']);
+export type PluginAvailability = z.infer<typeof PluginAvailabilitySchema>;
+
+export const PluginDisabledReasonSchema = z.enum([
+  'disabled_by_admin',
+  'plan_not_eligible',
+  'required_app_unavailable',
+  'unknown',
+]);
+export type PluginDisabledReason = z.infer<typeof PluginDisabledReasonSchema>;
+
+export const PluginInstallPolicySchema = z.enum([
+  'NOT_AVAILABLE',
+  'AVAILABLE',
+  'INSTALLED_BY_DEFAULT',
+]);
+export type PluginInstallPolicy = z.infer<typeof PluginInstallPolicySchema>;
+
+export const PluginInstallPolicySourceSchema = z.enum([
+  'WORKSPACE_SETTING',
+  'IMPLICIT_CANONICAL_APP',
+]);
+export type PluginInstallPolicySource = z.infer<typeof PluginInstallPolicySourceSchema>;
+
+export const PluginInstalledParamsSchema = z.object({
+  /** Optional working directories used to discover repo marketplaces. */
+  cwds: z.array(AbsolutePathBufSchema).nullable().optional(),
+  /** Additional uninstalled plugin names that should be returned when present locally. This is used by mention surfaces that intentionally expose install entrypoints. */
+  installSuggestionPluginNames: z.array(z.string()).nullable().optional(),
+});
+export type PluginInstalledParams = z.infer<typeof PluginInstalledParamsSchema>;
+
+export const PluginInterfaceSchema = z.object({
+  brandColor: z.string().nullable().optional(),
+  capabilities: z.array(z.string()),
+  category: z.string().nullable().optional(),
+  /** Local composer icon path, resolved from the installed plugin package. */
+  composerIcon: AbsolutePathBufSchema.nullable().optional(),
+  /** Remote composer icon URL from the plugin catalog. */
+  composerIconUrl: z.string().nullable().optional(),
+  /** Starter prompts for the plugin. Capped at 3 entries with a maximum of 512 characters per entry. */
+  defaultPrompt: z.array(z.string()).nullable().optional(),
+  developerName: z.string().nullable().optional(),
+  displayName: z.string().nullable().optional(),
+  /** Local logo path, resolved from the installed plugin package. */
+  logo: AbsolutePathBufSchema.nullable().optional(),
+  /** Local dark-mode logo path, resolved from the installed plugin package. */
+  logoDark: AbsolutePathBufSchema.nullable().optional(),
+  /** Remote logo URL from the plugin catalog. */
+  logoUrl: z.string().nullable().optional(),
+  /** Remote dark-mode logo URL from the plugin catalog. */
+  logoUrlDark: z.string().nullable().optional(),
+  longDescription: z.string().nullable().optional(),
+  privacyPolicyUrl: z.string().nullable().optional(),
+  /** Remote screenshot URLs from the plugin catalog. */
+  screenshotUrls: z.array(z.string()),
+  /** Local screenshot paths, resolved from the installed plugin package. */
+  screenshots: z.array(AbsolutePathBufSchema),
+  shortDescription: z.string().nullable().optional(),
+  termsOfServiceUrl: z.string().nullable().optional(),
+  websiteUrl: z.string().nullable().optional(),
+});
+export type PluginInterface = z.infer<typeof PluginInterfaceSchema>;
+
+export const PluginShareDiscoverabilitySchema = z.enum(['LISTED', 'UNLISTED', 'PRIVATE']);
+export type PluginShareDiscoverability = z.infer<typeof PluginShareDiscoverabilitySchema>;
+
+export const PluginSharePrincipalTypeSchema = z.enum(['user', 'group', 'workspace']);
+export type PluginSharePrincipalType = z.infer<typeof PluginSharePrincipalTypeSchema>;
+
+export const PluginSharePrincipalRoleSchema = z.enum(['reader', 'editor', 'owner']);
+export type PluginSharePrincipalRole = z.infer<typeof PluginSharePrincipalRoleSchema>;
+
+export const PluginSharePrincipalSchema = z.object({
+  name: z.string(),
+  principalId: z.string(),
+  principalType: PluginSharePrincipalTypeSchema,
+  role: PluginSharePrincipalRoleSchema,
+});
+export type PluginSharePrincipal = z.infer<typeof PluginSharePrincipalSchema>;
+
+export const PluginShareContextSchema = z.object({
+  canPublishToWorkspace: z.boolean().nullable().optional(),
+  creatorAccountUserId: z.string().nullable().optional(),
+  creatorName: z.string().nullable().optional(),
+  discoverability: PluginShareDiscoverabilitySchema.nullable().optional(),
+  remotePluginId: z.string(),
+  /** Version of the remote shared plugin release when available. */
+  remoteVersion: z.string().nullable().optional(),
+  sharePrincipals: z.array(PluginSharePrincipalSchema).nullable().optional(),
+  shareUrl: z.string().nullable().optional(),
+});
+export type PluginShareContext = z.infer<typeof PluginShareContextSchema>;
+
+export const PluginSourceSchema = z.discriminatedUnion('type', [
+  z.object({
+    path: AbsolutePathBufSchema,
+    type: z.literal('local'),
+  }),
+  z.object({
+    path: z.string().nullable().optional(),
+    refName: z.string().nullable().optional(),
+    sha: z.string().nullable().optional(),
+    type: z.literal('git'),
+    url: z.string(),
+  }),
+  z.object({
+    package: z.string(),
+    /** Optional HTTPS registry URL. Authentication stays in the user's npm config. */
+    registry: z.string().nullable().optional(),
+    type: z.literal('npm'),
+    /** Optional npm version or version range. */
+    version: z.string().nullable().optional(),
+  }),
+  z.object({
+    type: z.literal('remote'),
+  }),
+]);
+export type PluginSource = z.infer<typeof PluginSourceSchema>;
+
+export const PluginSummarySchema = z.object({
+  authPolicy: PluginAuthPolicySchema,
+  /** Availability state for installing and using the plugin. */
+  availability: PluginAvailabilitySchema.optional(),
+  /** Why the remote plugin is unavailable, when provided by plugin-service. */
+  disabledReason: PluginDisabledReasonSchema.nullable().optional(),
+  /** Raw plugin-service plan identifiers eligible to install the plugin. */
+  eligiblePlanTypes: z.array(z.string()).nullable().optional(),
+  enabled: z.boolean(),
+  id: z.string(),
+  installPolicy: PluginInstallPolicySchema,
+  installPolicySource: PluginInstallPolicySourceSchema.nullable().optional(),
+  installed: z.boolean(),
+  /** Unix timestamp in seconds when the remote plugin was installed, when available. */
+  installedAt: z.number().int().nullable().optional(),
+  interface: PluginInterfaceSchema.nullable().optional(),
+  keywords: z.array(z.string()).optional(),
+  /** Version of the locally materialized plugin package when available. */
+  localVersion: z.string().nullable().optional(),
+  mustShowInstallationInterstitial: z.boolean().nullable().optional(),
+  name: z.string(),
+  /** Backend remote plugin identifier when available. */
+  remotePluginId: z.string().nullable().optional(),
+  /** Remote sharing context associated with this plugin when available. */
+  shareContext: PluginShareContextSchema.nullable().optional(),
+  source: PluginSourceSchema,
+  /** Version advertised by the remote marketplace backend when available. */
+  version: z.string().nullable().optional(),
+});
+export type PluginSummary = z.infer<typeof PluginSummarySchema>;
+
+export const PluginMarketplaceEntrySchema = z.object({
+  interface: MarketplaceInterfaceSchema.nullable().optional(),
+  name: z.string(),
+  /** Local marketplace file path when the marketplace is backed by a local file. Remote-only catalog marketplaces do not have a local path. */
+  path: AbsolutePathBufSchema.nullable().optional(),
+  plugins: z.array(PluginSummarySchema),
+});
+export type PluginMarketplaceEntry = z.infer<typeof PluginMarketplaceEntrySchema>;
+
+export const PluginInstalledResponseSchema = z.object({
+  marketplaceLoadErrors: z.array(MarketplaceLoadErrorInfoSchema).optional(),
+  marketplaces: z.array(PluginMarketplaceEntrySchema),
+});
+export type PluginInstalledResponse = z.infer<typeof PluginInstalledResponseSchema>;
+
 export const RequestIdSchema = z.union([z.string(), z.number().int()]);
 export type RequestId = z.infer<typeof RequestIdSchema>;
+
+export const SkillToolDependencySchema = z.object({
+  command: z.string().nullable().optional(),
+  description: z.string().nullable().optional(),
+  transport: z.string().nullable().optional(),
+  type: z.string(),
+  url: z.string().nullable().optional(),
+  value: z.string(),
+});
+export type SkillToolDependency = z.infer<typeof SkillToolDependencySchema>;
+
+export const SkillDependenciesSchema = z.object({
+  tools: z.array(SkillToolDependencySchema),
+});
+export type SkillDependencies = z.infer<typeof SkillDependenciesSchema>;
+
+export const SkillErrorInfoSchema = z.object({
+  message: z.string(),
+  path: z.string(),
+});
+export type SkillErrorInfo = z.infer<typeof SkillErrorInfoSchema>;
+
+export const SkillInterfaceSchema = z.object({
+  brandColor: z.string().nullable().optional(),
+  defaultPrompt: z.string().nullable().optional(),
+  displayName: z.string().nullable().optional(),
+  iconLarge: AbsolutePathBufSchema.nullable().optional(),
+  /** Remote large icon URL from the plugin catalog. */
+  iconLargeUrl: z.string().nullable().optional(),
+  iconSmall: AbsolutePathBufSchema.nullable().optional(),
+  /** Remote small icon URL from the plugin catalog. */
+  iconSmallUrl: z.string().nullable().optional(),
+  shortDescription: z.string().nullable().optional(),
+});
+export type SkillInterface = z.infer<typeof SkillInterfaceSchema>;
+
+export const SkillScopeSchema = z.enum(['user', 'repo', 'system', 'admin']);
+export type SkillScope = z.infer<typeof SkillScopeSchema>;
+
+export const SkillMetadataSchema = z.object({
+  dependencies: SkillDependenciesSchema.nullable().optional(),
+  description: z.string(),
+  enabled: z.boolean(),
+  interface: SkillInterfaceSchema.nullable().optional(),
+  name: z.string(),
+  path: LegacyAppPathStringSchema,
+  /** Owning plugin ID, matching `PluginSummary.id`, when known. */
+  pluginId: z.string().nullable().optional(),
+  scope: SkillScopeSchema,
+  /** Legacy short_description from SKILL.md. Prefer SKILL.json interface.short_description. */
+  shortDescription: z.string().nullable().optional(),
+});
+export type SkillMetadata = z.infer<typeof SkillMetadataSchema>;
+
+export const SkillsListEntrySchema = z.object({
+  cwd: z.string(),
+  errors: z.array(SkillErrorInfoSchema),
+  skills: z.array(SkillMetadataSchema),
+});
+export type SkillsListEntry = z.infer<typeof SkillsListEntrySchema>;
+
+export const SkillsListParamsSchema = z.object({
+  /** When empty, defaults to the current session working directory. */
+  cwds: z.array(z.string()).optional(),
+  /** When true, bypass the skills cache and re-scan skills from disk. */
+  forceReload: z.boolean().optional(),
+});
+export type SkillsListParams = z.infer<typeof SkillsListParamsSchema>;
+
+export const SkillsListResponseSchema = z.object({
+  data: z.array(SkillsListEntrySchema),
+});
+export type SkillsListResponse = z.infer<typeof SkillsListResponseSchema>;

@@ -1065,6 +1065,49 @@ export const SelectedCapabilityRootSchema = z.object({
 /** A user-selected root that can expose one or more runtime capabilities. */
 export type SelectedCapabilityRoot = z.infer<typeof SelectedCapabilityRootSchema>;
 
+export const ThreadItemEntrySchema = z.object({
+  /** Unix timestamp (milliseconds) when the item completed, if recorded by the producer. */
+  completedAtMs: z.number().int().nullable().optional(),
+  item: ThreadItemSchema,
+  /** The saved output was omitted. Fetch the complete item with `thread/items/read`. */
+  outputDeferred: z.boolean().optional(),
+  /** Unix timestamp (milliseconds) when the item started, if recorded by the producer. */
+  startedAtMs: z.number().int().nullable().optional(),
+  /** Turn containing this item. */
+  turnId: z.string(),
+});
+export type ThreadItemEntry = z.infer<typeof ThreadItemEntrySchema>;
+
+export const ThreadItemOutputDeferralSchema = z.object({
+  /** Defer nonempty output from successful commands. */
+  commandExecution: z.boolean().optional(),
+  /** Defer nonempty plain-text results from successful MCP tool calls. */
+  mcpToolCall: z.boolean().optional(),
+});
+export type ThreadItemOutputDeferral = z.infer<typeof ThreadItemOutputDeferralSchema>;
+
+/** An exclusive item position within the requested visible turn. */
+export const ThreadItemsListAnchorSchema = z.object({
+  itemId: z.string(),
+  type: z.literal('item'),
+});
+/** An exclusive item position within the requested visible turn. */
+export type ThreadItemsListAnchor = z.infer<typeof ThreadItemsListAnchorSchema>;
+
+/** Starting position for an item-history page. */
+export const ThreadItemsListCursorSchema = z.union([z.string(), ThreadItemsListAnchorSchema]);
+/** Starting position for an item-history page. */
+export type ThreadItemsListCursor = z.infer<typeof ThreadItemsListCursorSchema>;
+
+export const ThreadItemsListResponseSchema = z.object({
+  /** Opaque cursor to pass as `cursor` when reversing `sortDirection`. This is only populated when the page contains at least one item. */
+  backwardsCursor: z.string().nullable().optional(),
+  data: z.array(ThreadItemEntrySchema),
+  /** Opaque cursor to pass to the next call to continue after the last item. if None, there are no more items to return. */
+  nextCursor: z.string().nullable().optional(),
+});
+export type ThreadItemsListResponse = z.infer<typeof ThreadItemsListResponseSchema>;
+
 export const TurnToolOutputSchema = z.object({
   name: z.string(),
   namespace: z.string().nullable().optional(),

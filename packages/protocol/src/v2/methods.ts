@@ -39,6 +39,18 @@ import {
   CommandExecWriteResponseSchema,
 } from './command-exec.js';
 import {
+  BedrockCheckGovCloudRequirementsParamsSchema,
+  BedrockCheckGovCloudRequirementsResponseSchema,
+  ContextCompactedNotificationSchema,
+  HooksListParamsSchema,
+  HooksListResponseSchema,
+  PlanDeltaNotificationSchema,
+  PluginInstalledParamsSchema,
+  PluginInstalledResponseSchema,
+  SkillsListParamsSchema,
+  SkillsListResponseSchema,
+} from './common.js';
+import {
   ConfigBatchWriteParamsSchema,
   ConfigReadParamsSchema,
   ConfigReadResponseSchema,
@@ -64,6 +76,7 @@ import {
   ReasoningSummaryPartAddedNotificationSchema,
   ReasoningSummaryTextDeltaNotificationSchema,
   ReasoningTextDeltaNotificationSchema,
+  ThreadItemsListResponseSchema,
 } from './item.js';
 import {
   ModelListParamsSchema,
@@ -78,9 +91,17 @@ import {
   ThreadArchiveParamsSchema,
   ThreadArchiveResponseSchema,
   ThreadArchivedNotificationSchema,
+  ThreadBackgroundTerminalsListParamsSchema,
+  ThreadBackgroundTerminalsListResponseSchema,
   ThreadClosedNotificationSchema,
+  ThreadCompactStartParamsSchema,
+  ThreadCompactStartResponseSchema,
   ThreadForkParamsSchema,
   ThreadForkResponseSchema,
+  ThreadGoalClearedNotificationSchema,
+  ThreadGoalGetParamsSchema,
+  ThreadGoalGetResponseSchema,
+  ThreadItemsListParamsSchema,
   ThreadListParamsSchema,
   ThreadListResponseSchema,
   ThreadLoadedListParamsSchema,
@@ -88,6 +109,9 @@ import {
   ThreadNameUpdatedNotificationSchema,
   ThreadReadParamsSchema,
   ThreadReadResponseSchema,
+  ThreadReadStateChangedNotificationSchema,
+  ThreadReadStateUpdateParamsSchema,
+  ThreadReadStateUpdateResponseSchema,
   ThreadResumeParamsSchema,
   ThreadResumeResponseSchema,
   ThreadSetNameParamsSchema,
@@ -97,6 +121,8 @@ import {
   ThreadStartedNotificationSchema,
   ThreadStatusChangedNotificationSchema,
   ThreadTokenUsageUpdatedNotificationSchema,
+  ThreadTurnsListParamsSchema,
+  ThreadTurnsListResponseSchema,
   ThreadUnarchiveParamsSchema,
   ThreadUnarchiveResponseSchema,
   ThreadUnarchivedNotificationSchema,
@@ -105,6 +131,8 @@ import {
   WarningNotificationSchema,
 } from './thread.js';
 import {
+  CollaborationModeListParamsSchema,
+  CollaborationModeListResponseSchema,
   TurnCompletedNotificationSchema,
   TurnDiffUpdatedNotificationSchema,
   TurnInterruptParamsSchema,
@@ -138,6 +166,27 @@ export const clientRequestsV2 = {
   'thread/unsubscribe': {
     params: ThreadUnsubscribeParamsSchema,
     result: ThreadUnsubscribeResponseSchema,
+  },
+  'thread/turns/list': {
+    params: ThreadTurnsListParamsSchema,
+    result: ThreadTurnsListResponseSchema,
+  },
+  'thread/items/list': {
+    params: ThreadItemsListParamsSchema,
+    result: ThreadItemsListResponseSchema,
+  },
+  'thread/compact/start': {
+    params: ThreadCompactStartParamsSchema,
+    result: ThreadCompactStartResponseSchema,
+  },
+  'thread/goal/get': { params: ThreadGoalGetParamsSchema, result: ThreadGoalGetResponseSchema },
+  'thread/backgroundTerminals/list': {
+    params: ThreadBackgroundTerminalsListParamsSchema,
+    result: ThreadBackgroundTerminalsListResponseSchema,
+  },
+  'thread/readState/update': {
+    params: ThreadReadStateUpdateParamsSchema,
+    result: ThreadReadStateUpdateResponseSchema,
   },
   'turn/start': { params: TurnStartParamsSchema, result: TurnStartResponseSchema },
   'turn/steer': { params: TurnSteerParamsSchema, result: TurnSteerResponseSchema },
@@ -184,6 +233,20 @@ export const clientRequestsV2 = {
     result: ExternalAgentConfigImportResponseSchema,
   },
   fuzzyFileSearch: { params: FuzzyFileSearchParamsSchema, result: FuzzyFileSearchResponseSchema },
+  'hooks/list': { params: HooksListParamsSchema, result: HooksListResponseSchema },
+  'collaborationMode/list': {
+    params: CollaborationModeListParamsSchema,
+    result: CollaborationModeListResponseSchema,
+  },
+  'skills/list': { params: SkillsListParamsSchema, result: SkillsListResponseSchema },
+  'plugin/installed': {
+    params: PluginInstalledParamsSchema,
+    result: PluginInstalledResponseSchema,
+  },
+  'account/bedrock/checkGovCloudRequirements': {
+    params: BedrockCheckGovCloudRequirementsParamsSchema,
+    result: BedrockCheckGovCloudRequirementsResponseSchema,
+  },
 } as const satisfies RequestTable;
 
 /** Notifications a client sends to the app-server (v2). */
@@ -222,6 +285,10 @@ export const serverNotificationsV2 = {
   'remoteControl/status/changed': { params: RemoteControlStatusChangedNotificationSchema },
   configWarning: { params: ConfigWarningNotificationSchema },
   'command/exec/outputDelta': { params: CommandExecOutputDeltaNotificationSchema },
+  'thread/goal/cleared': { params: ThreadGoalClearedNotificationSchema },
+  'thread/compacted': { params: ContextCompactedNotificationSchema },
+  'thread/readState/changed': { params: ThreadReadStateChangedNotificationSchema },
+  'item/plan/delta': { params: PlanDeltaNotificationSchema },
 } as const satisfies NotificationTable;
 
 /** Requests the app-server sends to a client (approvals, token refresh), with the expected result. */

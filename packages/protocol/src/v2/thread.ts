@@ -7,7 +7,13 @@ import {
   RequestIdSchema,
   ThreadIdSchema,
 } from './common.js';
-import { DynamicToolSpecSchema, ResponseItemSchema, SelectedCapabilityRootSchema } from './item.js';
+import {
+  DynamicToolSpecSchema,
+  ResponseItemSchema,
+  SelectedCapabilityRootSchema,
+  ThreadItemOutputDeferralSchema,
+  ThreadItemsListCursorSchema,
+} from './item.js';
 import { MultiAgentModeSchema, PersonalitySchema, ReasoningEffortSchema } from './model.js';
 import {
   ActivePermissionProfileSchema,
@@ -230,10 +236,49 @@ export const ThreadArchivedNotificationSchema = z.object({
 });
 export type ThreadArchivedNotification = z.infer<typeof ThreadArchivedNotificationSchema>;
 
+export const ThreadBackgroundTerminalSchema = z.object({
+  command: z.string(),
+  cpuPercent: z.number().nullable().optional(),
+  cwd: LegacyAppPathStringSchema,
+  itemId: z.string(),
+  osPid: z.number().int().min(0).nullable().optional(),
+  processId: z.string(),
+  rssKb: z.number().int().min(0).nullable().optional(),
+});
+export type ThreadBackgroundTerminal = z.infer<typeof ThreadBackgroundTerminalSchema>;
+
+export const ThreadBackgroundTerminalsListParamsSchema = z.object({
+  /** Opaque pagination cursor returned by a previous call. */
+  cursor: z.string().nullable().optional(),
+  /** Optional page size. */
+  limit: z.number().int().min(0).nullable().optional(),
+  threadId: z.string(),
+});
+export type ThreadBackgroundTerminalsListParams = z.infer<
+  typeof ThreadBackgroundTerminalsListParamsSchema
+>;
+
+export const ThreadBackgroundTerminalsListResponseSchema = z.object({
+  data: z.array(ThreadBackgroundTerminalSchema),
+  /** Opaque cursor to pass to the next call to continue after the last item. If None, there are no more items to return. */
+  nextCursor: z.string().nullable().optional(),
+});
+export type ThreadBackgroundTerminalsListResponse = z.infer<
+  typeof ThreadBackgroundTerminalsListResponseSchema
+>;
+
 export const ThreadClosedNotificationSchema = z.object({
   threadId: z.string(),
 });
 export type ThreadClosedNotification = z.infer<typeof ThreadClosedNotificationSchema>;
+
+export const ThreadCompactStartParamsSchema = z.object({
+  threadId: z.string(),
+});
+export type ThreadCompactStartParams = z.infer<typeof ThreadCompactStartParamsSchema>;
+
+export const ThreadCompactStartResponseSchema = z.object({});
+export type ThreadCompactStartResponse = z.infer<typeof ThreadCompactStartResponseSchema>;
 
 /**
  * There are two ways to fork a thread: 1. By thread_id: load the thread from disk by thread_id and fork it into a new thread. 2. By path: load the thread from disk by path and fork it into a new thread.
@@ -317,6 +362,58 @@ export const ThreadForkResponseSchema = z.object({
   thread: ThreadSchema,
 });
 export type ThreadForkResponse = z.infer<typeof ThreadForkResponseSchema>;
+
+export const ThreadGoalStatusSchema = z.enum([
+  'active',
+  'paused',
+  'blocked',
+  'usageLimited',
+  'budgetLimited',
+  'complete',
+]);
+export type ThreadGoalStatus = z.infer<typeof ThreadGoalStatusSchema>;
+
+export const ThreadGoalSchema = z.object({
+  createdAt: z.number().int(),
+  objective: z.string(),
+  status: ThreadGoalStatusSchema,
+  threadId: z.string(),
+  timeUsedSeconds: z.number().int(),
+  tokenBudget: z.number().int().nullable().optional(),
+  tokensUsed: z.number().int(),
+  updatedAt: z.number().int(),
+});
+export type ThreadGoal = z.infer<typeof ThreadGoalSchema>;
+
+export const ThreadGoalClearedNotificationSchema = z.object({
+  threadId: z.string(),
+});
+export type ThreadGoalClearedNotification = z.infer<typeof ThreadGoalClearedNotificationSchema>;
+
+export const ThreadGoalGetParamsSchema = z.object({
+  threadId: z.string(),
+});
+export type ThreadGoalGetParams = z.infer<typeof ThreadGoalGetParamsSchema>;
+
+export const ThreadGoalGetResponseSchema = z.object({
+  goal: ThreadGoalSchema.nullable().optional(),
+});
+export type ThreadGoalGetResponse = z.infer<typeof ThreadGoalGetResponseSchema>;
+
+export const ThreadItemsListParamsSchema = z.object({
+  /** Opaque continuation cursor or an exclusive item anchor in the requested visible turn. An item anchor requires a non-empty `turnId`; ascending (the default) returns items after it, and descending returns items before it. Continue with the returned string cursor. */
+  cursor: ThreadItemsListCursorSchema.nullable().optional(),
+  /** For a single turn, choose which saved outputs to fetch separately by item ID. */
+  deferOutput: ThreadItemOutputDeferralSchema.nullable().optional(),
+  /** Optional item page size. */
+  limit: z.number().int().min(0).nullable().optional(),
+  /** Optional item pagination direction; defaults to ascending. */
+  sortDirection: SortDirectionSchema.nullable().optional(),
+  threadId: z.string(),
+  /** Optional turn id to filter by. When omitted, returns items across the thread. */
+  turnId: z.string().nullable().optional(),
+});
+export type ThreadItemsListParams = z.infer<typeof ThreadItemsListParamsSchema>;
 
 export const ThreadListCwdFilterSchema = z.union([z.string(), z.array(z.string())]);
 export type ThreadListCwdFilter = z.infer<typeof ThreadListCwdFilterSchema>;
@@ -450,6 +547,37 @@ export const ThreadReadResponseSchema = z.object({
   thread: ThreadSchema,
 });
 export type ThreadReadResponse = z.infer<typeof ThreadReadResponseSchema>;
+
+export const ThreadReadStateChangedNotificationSchema = z.object({
+  readState: ThreadReadStateSchema,
+  threadId: z.string(),
+});
+export type ThreadReadStateChangedNotification = z.infer<
+  typeof ThreadReadStateChangedNotificationSchema
+>;
+
+export const ThreadReadStateOperationSchema = z.discriminatedUnion('type', [
+  z.object({
+    type: z.literal('read'),
+  }),
+  z.object({
+    type: z.literal('unread'),
+  }),
+]);
+export type ThreadReadStateOperation = z.infer<typeof ThreadReadStateOperationSchema>;
+
+export const ThreadReadStateUpdateParamsSchema = z.object({
+  /** Revision of the row or transcript actually seen. Conflicts require a fresh user action. */
+  expectedRevision: z.string(),
+  operation: ThreadReadStateOperationSchema,
+  threadId: z.string(),
+});
+export type ThreadReadStateUpdateParams = z.infer<typeof ThreadReadStateUpdateParamsSchema>;
+
+export const ThreadReadStateUpdateResponseSchema = z.object({
+  readState: ThreadReadStateSchema,
+});
+export type ThreadReadStateUpdateResponse = z.infer<typeof ThreadReadStateUpdateResponseSchema>;
 
 export const ThreadResumeInitialTurnsPageParamsSchema = z.object({
   /** How much item detail to include for each returned turn; defaults to summary. */
@@ -675,6 +803,28 @@ export const ThreadTokenUsageUpdatedNotificationSchema = z.object({
 export type ThreadTokenUsageUpdatedNotification = z.infer<
   typeof ThreadTokenUsageUpdatedNotificationSchema
 >;
+
+export const ThreadTurnsListParamsSchema = z.object({
+  /** Opaque cursor to pass to the next call to continue after the last turn. */
+  cursor: z.string().nullable().optional(),
+  /** How much item detail to include for each returned turn; defaults to summary. */
+  itemsView: TurnItemsViewSchema.nullable().optional(),
+  /** Optional turn page size. */
+  limit: z.number().int().min(0).nullable().optional(),
+  /** Optional turn pagination direction; defaults to descending. */
+  sortDirection: SortDirectionSchema.nullable().optional(),
+  threadId: z.string(),
+});
+export type ThreadTurnsListParams = z.infer<typeof ThreadTurnsListParamsSchema>;
+
+export const ThreadTurnsListResponseSchema = z.object({
+  /** Opaque cursor to pass as `cursor` when reversing `sortDirection`. This is only populated when the page contains at least one turn. Use it with the opposite `sortDirection` to include the anchor turn again and catch updates to that turn. */
+  backwardsCursor: z.string().nullable().optional(),
+  data: z.array(TurnSchema),
+  /** Opaque cursor to pass to the next call to continue after the last turn. if None, there are no more turns to return. */
+  nextCursor: z.string().nullable().optional(),
+});
+export type ThreadTurnsListResponse = z.infer<typeof ThreadTurnsListResponseSchema>;
 
 export const ThreadUnarchiveParamsSchema = z.object({
   threadId: z.string(),

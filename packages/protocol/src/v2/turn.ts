@@ -105,6 +105,28 @@ export const CollaborationModeSchema = z.object({
 /** Collaboration mode for a Codex session. */
 export type CollaborationMode = z.infer<typeof CollaborationModeSchema>;
 
+/** EXPERIMENTAL - list collaboration mode presets. */
+export const CollaborationModeListParamsSchema = z.object({});
+/** EXPERIMENTAL - list collaboration mode presets. */
+export type CollaborationModeListParams = z.infer<typeof CollaborationModeListParamsSchema>;
+
+/** EXPERIMENTAL - collaboration mode preset metadata for clients. */
+export const CollaborationModeMaskSchema = z.object({
+  mode: ModeKindSchema.nullable().optional(),
+  model: z.string().nullable().optional(),
+  name: z.string(),
+  reasoning_effort: ReasoningEffortSchema.nullable().nullable().optional(),
+});
+/** EXPERIMENTAL - collaboration mode preset metadata for clients. */
+export type CollaborationModeMask = z.infer<typeof CollaborationModeMaskSchema>;
+
+/** EXPERIMENTAL - collaboration mode presets response. */
+export const CollaborationModeListResponseSchema = z.object({
+  data: z.array(CollaborationModeMaskSchema),
+});
+/** EXPERIMENTAL - collaboration mode presets response. */
+export type CollaborationModeListResponse = z.infer<typeof CollaborationModeListResponseSchema>;
+
 export const TurnErrorSchema = z.object({
   additionalDetails: z.string().nullable().optional(),
   codexErrorInfo: CodexErrorInfoSchema.nullable().optional(),
