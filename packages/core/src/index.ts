@@ -135,6 +135,23 @@ export {
 export type { TurnSettings as SessionTurnSettings } from './session/turn-context.js';
 export type { EventHubOptions, Subscription, ThreadEvent } from './threads/event-hub.js';
 export {
+  type HistoryItem,
+  type ItemPage,
+  type ListItemsOptions,
+  type ListThreadsOptions,
+  type ListTurnsOptions,
+  listItems,
+  listTurns,
+  readThreadSummary,
+  ThreadIndexError,
+  type ThreadIndexErrorCode,
+  type ThreadPage,
+  type ThreadSummary,
+  type TurnPage,
+  type TurnStatus,
+  type TurnSummary,
+} from './threads/index/index.js';
+export {
   type ThreadLifecycleEvent,
   type ThreadLocator,
   ThreadManager,

@@ -64,6 +64,7 @@ export interface SessionOptions {
 }
 
 interface ActiveTurn {
+  readonly turnId: string;
   readonly runner: TurnRunner;
   readonly done: Promise<void>;
 }
@@ -203,9 +204,22 @@ export class Session {
     return this.queue.queuedBytes;
   }
 
+  /** The config the session started with. */
+  get config(): Config {
+    return this.options.config;
+  }
+
   /** Whether a turn is running. */
   get busy(): boolean {
     return this.active !== null;
+  }
+
+  /**
+   * The id of the turn running or about to run (set as soon as `submit` starts one, before its
+   * `task_started`), or null when idle. Servers answer "turn started" requests with it.
+   */
+  get activeTurnId(): string | null {
+    return this.active?.turnId ?? null;
   }
 
   /**
@@ -332,7 +346,7 @@ export class Session {
         this.logger.error(`could not persist turn ${context.turnId}`, error);
       });
     });
-    const active: ActiveTurn = { runner, done };
+    const active: ActiveTurn = { turnId: context.turnId, runner, done };
     this.active = active;
     this.lastTurn = done
       .catch((error: unknown) => {

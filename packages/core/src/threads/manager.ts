@@ -1,6 +1,7 @@
 import { defaultLogger, type Logger, uuidv7 } from '@codex/common';
 import { ExecServerClient } from '@codex/exec-server/client';
-import type { ModelClient } from '../client/model-client.js';
+import type { ModelAuthProvider } from '../auth/manager.js';
+import { ModelClient } from '../client/model-client.js';
 import type { ResponseItem } from '../client/types.js';
 import type { Config } from '../config/load.js';
 import { Sandbox } from '../sandbox/sandbox.js';
@@ -16,7 +17,7 @@ import {
   type ThreadSummary,
   unarchiveThread,
 } from './index/index.js';
-import { RolloutError } from './rollout/index.js';
+import { RolloutError, type SessionSource } from './rollout/index.js';
 import {
   appendRollback,
   createThreadStorage,
@@ -44,6 +45,8 @@ export interface ThreadManagerOptions {
   /** The config threads start with (each call may pass its own). */
   readonly config: Config;
   readonly modelClient?: ModelClient;
+  /** Credentials of the threads' model clients (when `modelClient` is not given). */
+  readonly auth?: ModelAuthProvider;
   /** Shared by every thread; default an in-process exec-server the manager owns. */
   readonly execServer?: ExecServerClient;
   /** Default: probed once for all threads. */
@@ -64,6 +67,12 @@ export interface ThreadStartOptions {
   readonly config?: Config;
   /** Keep the thread in memory only: no rollout. */
   readonly ephemeral?: boolean;
+  /** Written into a new rollout's `session_meta.originator`; default the manager's. */
+  readonly originator?: string;
+  /** Written into a new rollout's `session_meta.source`. Default `cli`. */
+  readonly source?: SessionSource;
+  /** Appended to the model requests' user agent, e.g. `"my-editor; 1.2.3"`. */
+  readonly userAgentSuffix?: string;
 }
 
 /** Where a thread to resume or fork lives. */
@@ -104,7 +113,7 @@ export class ThreadManager {
     const config = options.config ?? this.options.config;
     const threadId = uuidv7();
     const storage = await this.newStorage(config, threadId, options);
-    const thread = await this.load({ config, threadId, storage });
+    const thread = await this.load({ config, threadId, storage, client: options });
     this.lifecycleQueue.push({ type: 'started', threadId, rolloutPath: thread.rolloutPath });
     return thread;
   }
@@ -122,6 +131,7 @@ export class ThreadManager {
       threadId: loaded.threadId,
       storage,
       resume: { history: loaded.history, settings: loaded.settings },
+      client: options,
     });
     this.lifecycleQueue.push({ type: 'resumed', threadId: thread.id, rolloutPath: path });
     return thread;
@@ -151,6 +161,7 @@ export class ThreadManager {
       storage,
       resume: { history: loaded.history, settings: loaded.settings },
       forkedFromId: loaded.threadId,
+      client: options,
     });
     this.lifecycleQueue.push({
       type: 'forked',
@@ -230,7 +241,8 @@ export class ThreadManager {
     return createThreadStorage({
       config,
       threadId,
-      originator: this.options.originator,
+      originator: options.originator ?? this.options.originator,
+      source: options.source,
       logger: this.logger,
       ...fork,
     });
@@ -255,14 +267,25 @@ export class ThreadManager {
     readonly storage: ThreadStorage | null;
     readonly resume?: Parameters<typeof Session.start>[0]['resume'];
     readonly forkedFromId?: string;
+    /** Who the thread's model requests say they come from. */
+    readonly client?: Pick<ThreadStartOptions, 'originator' | 'userAgentSuffix'>;
   }): Promise<Thread> {
     const { storage } = options;
+    const modelClient =
+      this.options.modelClient ??
+      ModelClient.fromConfig(options.config, {
+        originator: options.client?.originator ?? this.options.originator,
+        userAgentSuffix: options.client?.userAgentSuffix,
+        ...(this.options.auth ? { auth: this.options.auth } : {}),
+        env: this.options.env,
+        logger: this.logger,
+      });
     let session: Session;
     try {
       session = await Session.start({
         config: options.config,
         sessionId: options.threadId,
-        modelClient: this.options.modelClient,
+        modelClient,
         execServer: this.exec(),
         sandbox: await this.probe(),
         env: this.options.env,

@@ -19,6 +19,7 @@ import {
   readRolloutLines,
   reconstructHistory,
   type SessionMeta,
+  type SessionSource,
   threadRolledBack,
   turnContextItem,
   turnSettingsOf,
@@ -76,6 +77,7 @@ export async function createThreadStorage(options: {
   readonly config: Config;
   readonly threadId: string;
   readonly originator?: string;
+  readonly source?: SessionSource;
   readonly forkedFromId?: string;
   readonly history?: readonly ResponseItem[];
   readonly logger: Logger;
@@ -92,7 +94,7 @@ export async function createThreadStorage(options: {
       cwd: config.cwd,
       originator: options.originator ?? 'codex_cli_rs',
       cli_version: CODEX_TS_VERSION,
-      source: 'cli',
+      source: options.source ?? 'cli',
       model_provider: config.modelProviderId,
       base_instructions: { text: config.baseInstructions ?? BASE_INSTRUCTIONS },
       forked_from_id: options.forkedFromId ?? null,
