@@ -238,7 +238,9 @@ function validate(
   params: unknown,
 ): { ok: true; params: unknown } | { ok: false; error: z.ZodError } {
   if (!schema) return { ok: true, params };
-  const parsed = schema.safeParse(params);
+  // Issues carry the offending value so a policy can say what was wrong (`integer 123`);
+  // policies must not echo strings back, which may be secrets.
+  const parsed = schema.safeParse(params, { reportInput: true });
   return parsed.success ? { ok: true, params: parsed.data } : { ok: false, error: parsed.error };
 }
 

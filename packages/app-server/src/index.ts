@@ -1,0 +1,33 @@
+export {
+  AppServerClient,
+  type AppServerClientOptions,
+  type ConnectAppServerOptions,
+  type ReceivedNotification,
+  type SpawnAppServerOptions,
+} from './client.js';
+export type { ClientSession } from './client-session.js';
+export {
+  type AppServerListener,
+  type ListenOptions,
+  listenAppServer,
+  serveStdio,
+} from './listen.js';
+export { AppServer, type AppServerOptions, type ThreadConfigRequest } from './server.js';
+export {
+  type ClientRequestMethod,
+  type ClientRequestParams,
+  type ClientRequestResult,
+  clientNotifications,
+  clientRequests,
+  type ServerNotificationMethod,
+  type ServerNotificationParams,
+  type ServerRequestMethod,
+  type ServerRequestParams,
+  type ServerRequestResult,
+  serverNotifications,
+  serverRequests,
+  type ThreadRollbackParams,
+  ThreadRollbackParamsSchema,
+  type ThreadRollbackResponse,
+  ThreadRollbackResponseSchema,
+} from './tables.js';

@@ -1,0 +1,351 @@
+import type { Logger } from '@codex/common';
+import type { Thread } from '@codex/core';
+import { ConnectionError } from '@codex/jsonrpc';
+import { type core, type RequestId, v1, type v2 } from '@codex/protocol';
+import { commandDecision, fileChangeDecision, legacyDecision } from './approvals.js';
+import type { ClientSession } from './client-session.js';
+import type { ServerNotificationMethod, ServerNotificationParams } from './tables.js';
+import { ThreadEventTranslator, type TranslatedMessage } from './v2/translate.js';
+
+type ApprovalMessage = Extract<TranslatedMessage, { kind: 'approval' }>;
+
+/** An approval the thread waits for, and the clients it was asked of. */
+interface PendingApproval {
+  readonly callId: string;
+  readonly kind: 'exec' | 'patch';
+  /** The v2 request (from the translator); absent until it has been produced. */
+  v2: ApprovalMessage | undefined;
+  /** The v1 request (`execCommandApproval` / `applyPatchApproval`). */
+  readonly legacy:
+    | { readonly method: 'execCommandApproval'; readonly params: v2.ExecCommandApprovalParams }
+    | { readonly method: 'applyPatchApproval'; readonly params: v2.ApplyPatchApprovalParams };
+  /** Outstanding requests: client → request id, and whether it was the v2 form. */
+  readonly asked: Map<ClientSession, { readonly id: RequestId; readonly v2: boolean }>;
+  settled: boolean;
+}
+
+/** Options of {@link LiveThread}. */
+export interface LiveThreadOptions {
+  readonly logger: Logger;
+  /** Called once the core thread has unloaded and every client was told. */
+  readonly onClosed: (live: LiveThread) => void;
+}
+
+/**
+ * A loaded thread as the app-server serves it: one reader of the core thread's events, one
+ * translator to v2, and the clients following it (v2 subscribers and v1 listeners). Each event
+ * is translated once and fanned out in order, so every client sees the same sequence; approvals
+ * are asked of every subscribed client and the first answer wins.
+ */
+export class LiveThread {
+  readonly id: string;
+  private readonly subscribers = new Set<ClientSession>();
+  private readonly listeners = new Map<ClientSession, number>();
+  private readonly pending = new Map<string, PendingApproval>();
+  private readonly translator: ThreadEventTranslator;
+  private readonly interruptWaiters: Array<() => void> = [];
+  private runningTurn: string | null = null;
+  private hold: Promise<void> | null = null;
+  /** The client that started the thread (`clientInfo.name`), when it started here. */
+  originator: string | null = null;
+  private lastTokenUsage: ServerNotificationParams<'thread/tokenUsage/updated'> | null = null;
+  private readonly logger: Logger;
+  /** Settles when the core thread's events have ended (it unloaded). */
+  readonly done: Promise<void>;
+
+  constructor(
+    readonly thread: Thread,
+    private readonly options: LiveThreadOptions,
+  ) {
+    this.id = thread.id;
+    this.logger = options.logger;
+    this.translator = new ThreadEventTranslator({ threadId: thread.id });
+    this.done = this.pump();
+  }
+
+  /** The thread's v2 status. */
+  get status(): v2.ThreadStatus {
+    return this.translator.status;
+  }
+
+  /** The running turn: from its submission until its `task_complete` or `turn_aborted`. */
+  get activeTurnId(): string | null {
+    return this.runningTurn;
+  }
+
+  /**
+   * Notes the turn a submission started (the session knows its id before `task_started`), so
+   * that it counts as running at once.
+   */
+  turnSubmitted(): string | null {
+    this.runningTurn = this.thread.session.activeTurnId ?? this.runningTurn;
+    this.holdEvents();
+    return this.runningTurn;
+  }
+
+  /**
+   * Holds the thread's notifications until the current request's response has been queued:
+   * `turn/start`'s answer comes before the turn's first notification, as in the original.
+   */
+  holdEvents(): void {
+    this.hold ??= new Promise<void>((resolve) => setImmediate(resolve)).then(() => {
+      this.hold = null;
+    });
+  }
+
+  /** The latest token usage, to restore a resuming client's meter. */
+  get tokenUsage(): ServerNotificationParams<'thread/tokenUsage/updated'> | null {
+    return this.lastTokenUsage;
+  }
+
+  get subscriberCount(): number {
+    return this.subscribers.size + this.listeners.size;
+  }
+
+  isSubscribed(session: ClientSession): boolean {
+    return this.subscribers.has(session);
+  }
+
+  /** Makes `session` receive this thread's v2 notifications; re-asks pending approvals. */
+  subscribe(session: ClientSession): void {
+    this.subscribers.add(session);
+    session.threads.add(this.id);
+    for (const pending of this.pending.values()) this.ask(pending, session);
+  }
+
+  /** Stops `session`'s v2 notifications. Returns whether it was subscribed. */
+  unsubscribe(session: ClientSession): boolean {
+    session.threads.delete(this.id);
+    return this.subscribers.delete(session);
+  }
+
+  /** Adds a v1 listener (`addConversationListener`): `codex/event/*` for every event. */
+  addListener(session: ClientSession): void {
+    this.listeners.set(session, (this.listeners.get(session) ?? 0) + 1);
+    for (const pending of this.pending.values()) this.ask(pending, session);
+  }
+
+  /** Removes one v1 listener of `session`. */
+  removeListener(session: ClientSession): void {
+    const count = this.listeners.get(session) ?? 0;
+    if (count <= 1) this.listeners.delete(session);
+    else this.listeners.set(session, count - 1);
+  }
+
+  /** Forgets a client that disconnected. */
+  detach(session: ClientSession): void {
+    this.subscribers.delete(session);
+    this.listeners.delete(session);
+  }
+
+  /** Sends a notification to every v2 subscriber. */
+  broadcast<M extends ServerNotificationMethod>(
+    method: M,
+    params: ServerNotificationParams<M>,
+  ): void {
+    for (const session of this.subscribers) session.notify(method, params);
+  }
+
+  /**
+   * Interrupts the running turn; resolves once it has stopped (`turn_aborted`), or at once
+   * with false when nothing was running.
+   */
+  interrupt(): Promise<boolean> {
+    if (this.runningTurn === null) return Promise.resolve(false);
+    const stopped = new Promise<boolean>((resolve) => {
+      this.interruptWaiters.push(() => resolve(true));
+    });
+    this.thread.submit({ type: 'interrupt' });
+    return stopped;
+  }
+
+  private async pump(): Promise<void> {
+    const subscription = this.thread.subscribe({ replay: false });
+    let lagWarned = false;
+    try {
+      for await (const item of subscription) {
+        if (item.kind === 'lagged') {
+          if (!lagWarned) this.logger.error(`thread ${this.id}: ${item.missed} events were lost`);
+          lagWarned = true;
+          continue;
+        }
+        if (this.hold) await this.hold;
+        if (this.interruptWaiters.length > 0 && item.event.msg.type === 'turn_aborted') {
+          // `turn/interrupt` is answered before the turn's end is announced, as the original.
+          for (const resolve of this.interruptWaiters.splice(0)) resolve();
+          await new Promise((resolve) => setImmediate(resolve));
+        }
+        this.dispatch(item.event);
+      }
+    } catch (error) {
+      this.logger.error(`thread ${this.id}: reading its events failed`, error);
+    } finally {
+      this.close();
+    }
+  }
+
+  private dispatch(event: core.Event): void {
+    const { msg } = event;
+    if (msg.type === 'task_started') this.runningTurn = msg.turn_id ?? this.runningTurn;
+    else if (msg.type === 'task_complete' || msg.type === 'turn_aborted') this.runningTurn = null;
+    if (this.listeners.size > 0) {
+      const method = v1.codexEventMethod(msg.type);
+      const params = { id: event.id, msg, conversationId: this.id };
+      for (const session of this.listeners.keys()) session.notify(method, params);
+    }
+    if (msg.type === 'exec_approval_request' || msg.type === 'apply_patch_approval_request') {
+      this.track(msg);
+    }
+    for (const message of this.translator.translate(event)) {
+      if (message.kind === 'notification') {
+        if (message.method === 'thread/tokenUsage/updated') {
+          this.lastTokenUsage =
+            message.params as ServerNotificationParams<'thread/tokenUsage/updated'>;
+        }
+        this.broadcast(message.method, message.params);
+      } else {
+        const pending = this.pending.get(message.callId);
+        if (!pending) continue;
+        pending.v2 = message;
+        for (const session of this.subscribers) this.ask(pending, session);
+        for (const session of this.listeners.keys()) this.ask(pending, session);
+      }
+    }
+    if (msg.type === 'task_complete' || msg.type === 'turn_aborted') {
+      // Requests still open belong to a turn that is over.
+      for (const pending of this.pending.values()) this.settle(pending, 'abort', false);
+    }
+  }
+
+  private track(
+    msg: Extract<
+      core.EventMsg,
+      { type: 'exec_approval_request' } | { type: 'apply_patch_approval_request' }
+    >,
+  ): void {
+    const legacy: PendingApproval['legacy'] =
+      msg.type === 'exec_approval_request'
+        ? {
+            method: 'execCommandApproval',
+            params: {
+              conversationId: this.id,
+              callId: msg.call_id,
+              command: msg.command,
+              cwd: msg.cwd,
+              reason: msg.reason ?? null,
+              parsedCmd: [],
+            },
+          }
+        : {
+            method: 'applyPatchApproval',
+            params: {
+              conversationId: this.id,
+              callId: msg.call_id,
+              fileChanges: msg.changes as v2.ApplyPatchApprovalParams['fileChanges'],
+              reason: msg.reason ?? null,
+              grantRoot: msg.grant_root ?? null,
+            },
+          };
+    this.pending.set(msg.call_id, {
+      callId: msg.call_id,
+      kind: msg.type === 'exec_approval_request' ? 'exec' : 'patch',
+      v2: undefined,
+      legacy,
+      asked: new Map(),
+      settled: false,
+    });
+  }
+
+  /** Asks `session` for a pending approval, in the form it speaks, unless it was asked. */
+  private ask(pending: PendingApproval, session: ClientSession): void {
+    if (pending.settled || pending.asked.has(session) || session.closed) return;
+    if (this.subscribers.has(session) && pending.v2) {
+      const message = pending.v2;
+      if (message.method === 'item/commandExecution/requestApproval') {
+        const sent = session.request(message.method, message.params);
+        pending.asked.set(session, { id: sent.id, v2: true });
+        this.await(pending, session, sent, (result) => commandDecision(result.decision));
+      } else {
+        const sent = session.request(message.method, message.params);
+        pending.asked.set(session, { id: sent.id, v2: true });
+        this.await(pending, session, sent, (result) => fileChangeDecision(result.decision));
+      }
+    } else if (this.listeners.has(session)) {
+      const { legacy } = pending;
+      const sent =
+        legacy.method === 'execCommandApproval'
+          ? session.request(legacy.method, legacy.params)
+          : session.request(legacy.method, legacy.params);
+      pending.asked.set(session, { id: sent.id, v2: false });
+      this.await(pending, session, sent, (result) => legacyDecision(result.decision));
+    }
+  }
+
+  private await<R extends { decision: unknown }>(
+    pending: PendingApproval,
+    session: ClientSession,
+    sent: { readonly result: Promise<R> },
+    decide: (result: R) => core.ReviewDecision,
+  ): void {
+    sent.result.then(
+      (result) => this.settle(pending, decide(result), true),
+      (error: unknown) => {
+        if (pending.settled) return;
+        if (ConnectionError.isInstance(error) && error.code === 'closed') {
+          pending.asked.delete(session);
+          // A client that goes away declines, unless another one can still answer.
+          if (pending.asked.size === 0) {
+            this.logger.warn(
+              `thread ${this.id}: the client asked to approve ${pending.callId} disconnected; declining`,
+            );
+            this.settle(pending, 'denied', true);
+          }
+          return;
+        }
+        this.logger.warn(
+          `thread ${this.id}: unusable answer to approval ${pending.callId}; declining`,
+          error,
+        );
+        this.settle(pending, 'denied', true);
+      },
+    );
+  }
+
+  private settle(pending: PendingApproval, decision: core.ReviewDecision, submit: boolean): void {
+    if (pending.settled) return;
+    pending.settled = true;
+    this.pending.delete(pending.callId);
+    if (submit) {
+      try {
+        this.thread.submit({
+          type: pending.kind === 'exec' ? 'exec_approval' : 'patch_approval',
+          id: pending.callId,
+          decision,
+        });
+      } catch (error) {
+        this.logger.warn(`thread ${this.id}: could not deliver approval ${pending.callId}`, error);
+      }
+    }
+    for (const [session, request] of pending.asked) {
+      if (request.v2)
+        session.notify('serverRequest/resolved', {
+          threadId: this.id,
+          requestId: typeof request.id === 'bigint' ? Number(request.id) : request.id,
+        });
+    }
+    for (const message of this.translator.approvalAnswered(pending.callId)) {
+      if (message.kind === 'notification') this.broadcast(message.method, message.params);
+    }
+  }
+
+  private close(): void {
+    for (const pending of this.pending.values()) pending.settled = true;
+    this.pending.clear();
+    for (const resolve of this.interruptWaiters.splice(0)) resolve();
+    this.broadcast('thread/closed', { threadId: this.id });
+    for (const session of this.subscribers) session.threads.delete(this.id);
+    this.subscribers.clear();
+    this.listeners.clear();
+    this.options.onClosed(this);
+  }
+}

@@ -1,0 +1,325 @@
+import { hostname } from 'node:os';
+import { defaultLogger, type Logger, uuidv7 } from '@codex/common';
+import {
+  AuthManager,
+  type Config,
+  type ConfigOverrides,
+  type LoadedConfig,
+  loadConfig,
+  type ModelClient,
+  readThreadSummary,
+  Sandbox,
+  type Thread,
+  ThreadManager,
+} from '@codex/core';
+import { ExecServerClient } from '@codex/exec-server/client';
+import { Connection, type Transport } from '@codex/jsonrpc';
+import type { v2 } from '@codex/protocol';
+import { ClientSession } from './client-session.js';
+import { LiveThread } from './live-thread.js';
+import { appServerErrorPolicy, attachHandlers, gate } from './processor.js';
+import { serverIncoming, serverOutgoing } from './tables.js';
+import { type LoadedThreadFacts, threadObject } from './thread-view.js';
+import { APP_SERVER_VERSION } from './version.js';
+
+/** Options of {@link AppServer.create}. */
+export interface AppServerOptions {
+  /** Default `$CODEX_HOME`, else `~/.codex`. */
+  readonly codexHome?: string;
+  /** `-c key=value` overrides, applied to every thread's config. */
+  readonly cliOverrides?: readonly string[];
+  /** `--profile`. */
+  readonly profile?: string;
+  /** Refuse unknown config keys instead of warning. */
+  readonly strictConfig?: boolean;
+  readonly env?: Readonly<Record<string, string | undefined>>;
+  readonly logger?: Logger;
+  /** Default: a model client per thread, from its config. */
+  readonly modelClient?: ModelClient;
+  /** Default: an in-process exec-server. */
+  readonly execServer?: ExecServerClient;
+  readonly sandbox?: Sandbox;
+  /** Unload a thread nobody follows after this long. Default 30 minutes. */
+  readonly idleUnloadMs?: number;
+  /** Largest accepted message, in bytes. Default 16 MiB. */
+  readonly maxMessageBytes?: number;
+  /** Requests one client may have running at once. Default 128. */
+  readonly maxConcurrentRequests?: number;
+  /** Requests one client may have waiting beyond those; past it, -32001. Default 1,024. */
+  readonly maxWaitingRequests?: number;
+  /** The OAuth issuer of ChatGPT logins and token refreshes. Default `https://auth.openai.com`. */
+  readonly issuer?: string;
+  /** Port of the ChatGPT login's callback server. Default 1455; 0 picks a free one. */
+  readonly loginPort?: number;
+}
+
+/** Per-thread settings a client may pass to `thread/start`, `thread/resume` and `thread/fork`. */
+export interface ThreadConfigRequest {
+  /** A config profile; default the server's `--profile`. */
+  readonly profile?: string | null;
+  readonly cwd?: string | null;
+  readonly model?: string | null;
+  readonly modelProvider?: string | null;
+  readonly approvalPolicy?: v2.AskForApproval | null;
+  readonly sandbox?: v2.SandboxMode | null;
+  readonly config?: Readonly<Record<string, unknown>> | null;
+  readonly baseInstructions?: string | null;
+  readonly developerInstructions?: string | null;
+}
+
+const DEFAULT_MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
+
+/**
+ * The Codex app server: serves any number of client connections (stdio, WebSocket, Unix
+ * socket, in process) over one thread manager. Transports hand it connections with
+ * {@link connect}; it owns the threads, their subscribers and their approvals.
+ */
+export class AppServer {
+  readonly logger: Logger;
+  readonly installationId = uuidv7();
+  readonly serverName = hostname();
+  private readonly live = new Map<string, LiveThread>();
+  private readonly sessions = new Set<ClientSession>();
+  private nextSessionId = 0;
+  private manager: ThreadManager | null = null;
+  private closing: Promise<void> | null = null;
+  private execClient: ExecServerClient | null = null;
+  private sandboxProbe: Promise<Sandbox> | null = null;
+  private readonly shutdownHooks = new Set<() => Promise<void> | void>();
+  /** The credentials every thread's model client uses, and what `account/*` reads and changes. */
+  readonly auth: AuthManager;
+
+  private constructor(
+    readonly options: AppServerOptions,
+    /** The config as loaded at start-up (threads load their own, with their overrides). */
+    readonly loaded: LoadedConfig,
+  ) {
+    this.logger = options.logger ?? defaultLogger;
+    this.auth = AuthManager.fromConfig(loaded.config, {
+      env: options.env,
+      issuer: options.issuer,
+      logger: this.logger,
+    });
+  }
+
+  /** Loads the config (failing on an invalid one) and returns a server with no connection. */
+  static async create(options: AppServerOptions = {}): Promise<AppServer> {
+    const loaded = await loadConfig({
+      codexHome: options.codexHome,
+      cliOverrides: options.cliOverrides,
+      overrides: options.profile ? { profile: options.profile } : undefined,
+      strict: options.strictConfig,
+      env: options.env,
+    });
+    return new AppServer(options, loaded);
+  }
+
+  get config(): Config {
+    return this.loaded.config;
+  }
+
+  get codexHome(): string {
+    return this.loaded.config.codexHome;
+  }
+
+  /** Connected clients. */
+  get connectionCount(): number {
+    return this.sessions.size;
+  }
+
+  /** The thread manager; created with the first client's name as the model requests' originator. */
+  threads(originator?: string | null): ThreadManager {
+    this.manager ??= new ThreadManager({
+      config: this.config,
+      modelClient: this.options.modelClient,
+      auth: this.auth,
+      execServer: this.execServer(),
+      sandbox: this.options.sandbox,
+      idleUnloadMs: this.options.idleUnloadMs,
+      env: this.options.env,
+      logger: this.logger,
+      originator: originator ?? undefined,
+    });
+    return this.manager;
+  }
+
+  /** The exec-server client threads and `command/exec` share (in-process unless one was given). */
+  execServer(): ExecServerClient {
+    this.execClient ??=
+      this.options.execServer ?? ExecServerClient.connectInProcess({ logger: this.logger });
+    return this.execClient;
+  }
+
+  /** The machine's sandbox, probed once. */
+  sandbox(): Promise<Sandbox> {
+    this.sandboxProbe ??= this.options.sandbox
+      ? Promise.resolve(this.options.sandbox)
+      : Sandbox.probe(this.options.env ?? process.env);
+    return this.sandboxProbe;
+  }
+
+  /** Runs `hook` during {@link shutdown}, after the threads unloaded. Returns its remover. */
+  onShutdown(hook: () => Promise<void> | void): () => void {
+    this.shutdownHooks.add(hook);
+    return () => this.shutdownHooks.delete(hook);
+  }
+
+  /** Loads the config of one thread: the server's layers plus the client's overrides. */
+  async threadConfig(request: ThreadConfigRequest): Promise<Config> {
+    const profile = request.profile ?? this.options.profile;
+    const overrides: ConfigOverrides = {
+      ...(profile ? { profile } : {}),
+      ...(request.cwd ? { cwd: request.cwd } : {}),
+      ...(request.model ? { model: request.model } : {}),
+      ...(request.modelProvider ? { modelProvider: request.modelProvider } : {}),
+      ...(request.approvalPolicy ? { approvalPolicy: request.approvalPolicy } : {}),
+      ...(request.sandbox ? { sandboxMode: request.sandbox } : {}),
+      ...(request.baseInstructions ? { baseInstructions: request.baseInstructions } : {}),
+      ...(request.developerInstructions
+        ? { developerInstructions: request.developerInstructions }
+        : {}),
+      ...(request.config ? { config: request.config } : {}),
+    };
+    const { config } = await loadConfig({
+      codexHome: this.codexHome,
+      cliOverrides: this.options.cliOverrides,
+      overrides,
+      strict: this.options.strictConfig,
+      env: this.options.env,
+    });
+    return config;
+  }
+
+  /** The served form of a loaded core thread (created on first use). */
+  liveThread(thread: Thread): LiveThread {
+    let live = this.live.get(thread.id);
+    if (!live) {
+      live = new LiveThread(thread, {
+        logger: this.logger,
+        onClosed: (closed) => {
+          if (this.live.get(closed.id) === closed) this.live.delete(closed.id);
+        },
+      });
+      this.live.set(thread.id, live);
+    }
+    return live;
+  }
+
+  /** A loaded thread by id, as served. */
+  findLive(threadId: string): LiveThread | undefined {
+    const live = this.live.get(threadId);
+    if (live) return live;
+    const thread = this.manager?.getThread(threadId);
+    return thread ? this.liveThread(thread) : undefined;
+  }
+
+  /** Facts about a loaded thread for its v2 `Thread` object. */
+  facts(live: LiveThread, extra: { originator?: string | null } = {}): LoadedThreadFacts {
+    const { thread } = live;
+    const settings = thread.session.turnSettings;
+    return {
+      id: thread.id,
+      cwd: settings.cwd,
+      model: settings.model,
+      modelProvider: thread.session.config.modelProviderId,
+      reasoningEffort: settings.effort,
+      path: thread.rolloutPath,
+      ephemeral: thread.ephemeral,
+      forkedFromId: thread.forkedFromId,
+      originator: extra.originator ?? live.originator ?? 'codex_app_server',
+      source: 'vscode',
+      cliVersion: APP_SERVER_VERSION,
+      createdAt: Math.floor(Date.now() / 1000),
+      status: live.status,
+    };
+  }
+
+  /** The v2 `Thread` of a loaded thread (its summary read from disk when there is one). */
+  async describeLive(live: LiveThread, turns: v2.Turn[] = []): Promise<v2.Thread> {
+    const summary = live.thread.rolloutPath
+      ? await readThreadSummary(live.thread.rolloutPath).catch((error: unknown) => {
+          this.logger.debug(`no summary for thread ${live.id} yet`, error);
+          return null;
+        })
+      : null;
+    return threadObject(summary, this.facts(live), turns);
+  }
+
+  /** Serves one client over `transport`. The connection starts reading at once. */
+  connect(transport: Transport): ClientSession {
+    if (this.closing) throw new Error('the app server is shutting down');
+    let session: ClientSession | undefined;
+    const connection = new Connection(transport, {
+      incoming: serverIncoming,
+      outgoing: serverOutgoing,
+      errorPolicy: appServerErrorPolicy,
+      logger: this.logger,
+      maxConcurrentRequests: this.options.maxConcurrentRequests,
+      maxWaitingRequests: this.options.maxWaitingRequests,
+      nextRequestId: () => (session as ClientSession).allocateRequestId(),
+      notificationExtras: () => ({ emittedAtMs: Date.now() }),
+      beforeDispatch: (request) => gate(session as ClientSession, request.method),
+    });
+    session = new ClientSession(this.nextSessionId++, connection, this.logger);
+    const served = session;
+    this.sessions.add(served);
+    attachHandlers(this, served);
+    connection.onClose(() => {
+      this.sessions.delete(served);
+      for (const live of this.live.values()) live.detach(served);
+    });
+    connection.listen().catch((error: unknown) => {
+      this.logger.error('could not start reading from a client', error);
+      void connection.close({ reason: 'transport failed to start' });
+    });
+    return served;
+  }
+
+  /** Sends a notification to every initialized client. */
+  broadcastToAll(send: (session: ClientSession) => void): void {
+    for (const session of this.sessions) if (session.initialized) send(session);
+  }
+
+  /**
+   * Shuts down: running turns are interrupted, rollouts flushed, threads unloaded, clients
+   * disconnected, child processes ended.
+   */
+  shutdown(): Promise<void> {
+    this.closing ??= (async () => {
+      const running = [...this.live.values()].filter((live) => live.activeTurnId !== null);
+      await Promise.all(
+        running.map((live) =>
+          withTimeout(live.interrupt(), 5_000).catch((error: unknown) => {
+            this.logger.warn(`could not interrupt thread ${live.id}`, error);
+          }),
+        ),
+      );
+      await this.manager?.shutdown();
+      await Promise.all(
+        [...this.shutdownHooks].map(async (hook) => {
+          try {
+            await hook();
+          } catch (error) {
+            this.logger.warn('a shutdown step failed', error);
+          }
+        }),
+      );
+      await Promise.all([...this.sessions].map((session) => session.connection.close()));
+      if (this.execClient && !this.options.execServer) await this.execClient.close();
+    })();
+    return this.closing;
+  }
+
+  /** Largest accepted message, for transports. */
+  get maxMessageBytes(): number {
+    return this.options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
+  }
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<undefined>((resolve) => {
+    timer = setTimeout(() => resolve(undefined), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
