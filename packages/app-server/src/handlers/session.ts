@@ -1,7 +1,7 @@
 import { arch, platform, release } from 'node:os';
 import { refuse } from '../errors.js';
 import { MODEL_CATALOGUE } from '../models.js';
-import { APP_SERVER_VERSION } from '../version.js';
+import { PROTOCOL_COMPATIBLE_VERSION } from '../version.js';
 import type { HandlerTable } from './types.js';
 
 /** Visible ASCII, space and tab, and obs-text: what an HTTP header value may hold. */
@@ -17,7 +17,7 @@ function osDescription(): string {
 /** The user agent the original reports: `name/version (os; arch) terminal (name; version)`. */
 export function userAgentFor(name: string, version: string): string {
   const terminal = process.env.TERM_PROGRAM ?? process.env.TERM ?? 'unknown';
-  return `${name}/${APP_SERVER_VERSION} (${osDescription()}) ${terminal} (${name}; ${version})`;
+  return `${name}/${PROTOCOL_COMPATIBLE_VERSION} (${osDescription()}) ${terminal} (${name}; ${version})`;
 }
 
 /** `initialize`, the model lists, and what the TUI asks at start-up that we answer as empty. */

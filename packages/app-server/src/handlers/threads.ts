@@ -1,3 +1,4 @@
+import { access } from 'node:fs/promises';
 import { uuidv7 } from '@codex/common';
 import { findRolloutPath, readThreadSummary, type ThreadSummary } from '@codex/core';
 import type { v2 } from '@codex/protocol';
@@ -75,6 +76,20 @@ function afterResponse(send: () => void): void {
 function announceStarted(server: AppServer, session: ClientSession, thread: v2.Thread): void {
   afterResponse(() => session.notify('thread/started', { thread }));
   void server;
+}
+
+/** The rollout of a thread that has one on disk yet (a new thread writes it on its first turn). */
+async function materialized(server: AppServer, threadId: string, method: string): Promise<string> {
+  const path = await storedPath(server, threadId);
+  if (!path) throw refuse(`thread not loaded: ${threadId}`);
+  try {
+    await access(path);
+  } catch {
+    throw refuse(
+      `thread ${threadId} is not materialized yet; ${method} is unavailable before first user message`,
+    );
+  }
+  return path;
 }
 
 async function summaryOf(path: string | undefined): Promise<ThreadSummary | null> {
@@ -225,8 +240,7 @@ export const threadHandlers: HandlerTable = {
 
   'thread/turns/list': async (params, { server }) => {
     checkThreadId(params.threadId);
-    const path = await storedPath(server, params.threadId);
-    if (!path) throw refuse(`thread not loaded: ${params.threadId}`);
+    const path = await materialized(server, params.threadId, 'thread/turns/list');
     const page = await readTurns(path, {
       direction: params.sortDirection ?? 'desc',
       limit: params.limit ?? null,

@@ -31,14 +31,9 @@ function conversation(server: AppServer, conversationId: string): LiveThread {
 /** v1 input items (payload under `data`) as core's. */
 function coreItems(items: readonly v1.InputItem[]): core.InputItem[] {
   return items.map((item): core.InputItem => {
-    switch (item.type) {
-      case 'text':
-        return { type: 'text', text: item.data.text };
-      case 'image':
-        return { type: 'image', image_url: item.data.imageUrl };
-      case 'localImage':
-        return { type: 'local_image', path: item.data.path };
-    }
+    if (item.type === 'text') return { type: 'text', text: item.data.text };
+    if (item.type === 'image') return { type: 'image', image_url: item.data.imageUrl };
+    return { type: 'local_image', path: item.data.path };
   });
 }
 

@@ -21,6 +21,8 @@ interface RunningCommand {
   readonly internalId: string;
   readonly tty: boolean;
   readonly streamStdin: boolean;
+  /** Settles once the process started (follow-ups sent before then wait for it). */
+  readonly started: Promise<boolean>;
 }
 
 /** Keeps the head of one output stream, up to a cap. */
@@ -77,7 +79,19 @@ export class CommandExecManager {
     const key = params.processId ?? `internal-${this.nextId}`;
     if (mine.has(key)) throw refuse(`duplicate active command/exec process id: ${key}`);
     const internalId = `command-exec-${session.id}-${this.nextId++}`;
-    const { argv, env, cwd } = await this.prepare(params);
+    let markStarted!: (started: boolean) => void;
+    const command: RunningCommand = {
+      internalId,
+      tty,
+      streamStdin,
+      started: new Promise((resolve) => {
+        markStarted = resolve;
+      }),
+    };
+    // Registered before anything is awaited, so a write or terminate sent right after the
+    // request finds the process.
+    mine.set(key, command);
+    const processId = params.processId ?? null;
     const cap = params.disableOutputCap
       ? Number.POSITIVE_INFINITY
       : (params.outputBytesCap ?? DEFAULT_OUTPUT_BYTES_CAP);
@@ -85,7 +99,6 @@ export class CommandExecManager {
       stdout: new CappedStream(cap),
       stderr: new CappedStream(cap),
     };
-    const processId = params.processId ?? null;
     const unsubscribe = this.exec.onOutput((event) => {
       if (event.processId !== internalId) return;
       const stream: OutputStream = event.stream === 'stderr' ? 'stderr' : 'stdout';
@@ -102,11 +115,10 @@ export class CommandExecManager {
         streams[stream].collect(taken.bytes);
       }
     });
-    const command: RunningCommand = { internalId, tty, streamStdin };
-    mine.set(key, command);
     let timer: ReturnType<typeof setTimeout> | undefined;
     let timedOut = false;
     try {
+      const { argv, env, cwd } = await this.prepare(params);
       await this.exec
         .exec({
           processId: internalId,
@@ -121,6 +133,7 @@ export class CommandExecManager {
           if (JsonRpcError.isInstance(error)) throw error;
           throw internalError(`failed to start the command: ${(error as Error).message}`);
         });
+      markStarted(true);
       const timeoutMs = params.disableTimeout
         ? null
         : (params.timeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS);
@@ -137,6 +150,7 @@ export class CommandExecManager {
         stderr: streams.stderr.text(),
       };
     } finally {
+      markStarted(false);
       clearTimeout(timer);
       unsubscribe();
       if (mine.get(key) === command) mine.delete(key);
@@ -145,7 +159,7 @@ export class CommandExecManager {
 
   /** `command/exec/write`: stdin bytes, then optionally end of input. */
   async write(session: ClientSession, params: v2.CommandExecWriteParams): Promise<void> {
-    const command = this.find(session, params.processId);
+    const command = await this.find(session, params.processId);
     if (!command.streamStdin) {
       throw refuse(`stdin is not streamed for process id ${params.processId}; set \`streamStdin\``);
     }
@@ -161,12 +175,12 @@ export class CommandExecManager {
 
   /** `command/exec/terminate`. */
   async terminate(session: ClientSession, processId: string): Promise<void> {
-    await this.exec.terminate(this.find(session, processId).internalId);
+    await this.exec.terminate((await this.find(session, processId)).internalId);
   }
 
   /** `command/exec/resize`. */
   async resize(session: ClientSession, params: v2.CommandExecResizeParams): Promise<void> {
-    const command = this.find(session, params.processId);
+    const command = await this.find(session, params.processId);
     if (!command.tty) throw refuse(`process id ${params.processId} has no PTY (\`tty: true\`)`);
     if (params.size.rows < 1 || params.size.cols < 1) {
       throw refuse('`size` must have at least one row and one column');
@@ -174,9 +188,12 @@ export class CommandExecManager {
     await this.exec.resize(command.internalId, params.size);
   }
 
-  private find(session: ClientSession, processId: string): RunningCommand {
+  /** The client's running process `processId`, once it has started. */
+  private async find(session: ClientSession, processId: string): Promise<RunningCommand> {
     const command = this.running.get(session)?.get(processId);
-    if (!command) throw refuse(`no active command/exec for process id ${processId}`);
+    if (!command || !(await command.started)) {
+      throw refuse(`no active command/exec for process id ${processId}`);
+    }
     return command;
   }
 
@@ -188,7 +205,11 @@ export class CommandExecManager {
       this.running.set(session, commands);
       session.connection.onClose(() => {
         this.running.delete(session);
-        for (const command of commands.values()) this.kill(command.internalId);
+        for (const command of commands.values()) {
+          void command.started.then((started) => {
+            if (started) this.kill(command.internalId);
+          });
+        }
       });
     }
     return mine;
@@ -237,6 +258,9 @@ function validate(params: v2.CommandExecParams): void {
     throw refuse('`processId` is required with `tty`, `streamStdin` or `streamStdoutStderr`');
   }
   if (params.size && !params.tty) throw refuse('`size` is only valid when `tty` is true');
+  if (params.size && (params.size.rows < 1 || params.size.cols < 1)) {
+    throw refuse('`size` must have at least one row and one column');
+  }
   if (params.disableOutputCap && params.outputBytesCap != null) {
     throw refuse('`disableOutputCap` cannot be combined with `outputBytesCap`');
   }
