@@ -1,3 +1,4 @@
+import { access } from 'node:fs/promises';
 import { type HistoryItem, listItems, listTurns, type TurnSummary } from '@codex/core';
 import type { v2 } from '@codex/protocol';
 import { isConversationTurn, threadItemsFromHistory, turnsFromHistory } from './v2/history.js';
@@ -5,6 +6,15 @@ import { isConversationTurn, threadItemsFromHistory, turnsFromHistory } from './
 /** Turns read at most for a full hydration (`includeTurns`), and items: a bound in bytes' stead. */
 const MAX_HYDRATED_TURNS = 10_000;
 const MAX_HYDRATED_ITEMS = 200_000;
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await access(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 /** Options of {@link readTurns}. */
 export interface ReadTurnsOptions {
@@ -47,8 +57,9 @@ export async function readTurns(
   };
 }
 
-/** Every turn of a rollout, oldest first, with all its items. */
+/** Every turn of a rollout, oldest first, with all its items (none before it is written). */
 export async function readAllTurns(path: string): Promise<v2.Turn[]> {
+  if (!(await exists(path))) return [];
   const summaries: TurnSummary[] = [];
   let cursor: string | null = null;
   do {

@@ -44,7 +44,11 @@ export function loadedThread(server: AppServer, threadId: string): LiveThread {
 
 async function storedPath(server: AppServer, threadId: string): Promise<string | undefined> {
   const live = server.findLive(threadId);
-  if (live) return live.thread.rolloutPath ?? undefined;
+  if (live) {
+    // What the thread has recorded is written before it is read back.
+    await live.thread.flush();
+    return live.thread.rolloutPath ?? undefined;
+  }
   return findRolloutPath(server.codexHome, threadId);
 }
 
@@ -130,6 +134,7 @@ export const threadHandlers: HandlerTable = {
       live = server.liveThread(thread);
     }
     const includeTurns = !params.excludeTurns;
+    await live.thread.flush();
     const turns =
       includeTurns && live.thread.rolloutPath ? await readAllTurns(live.thread.rolloutPath) : [];
     const page =
@@ -231,7 +236,7 @@ export const threadHandlers: HandlerTable = {
     const live = server.findLive(params.threadId);
     const summary = await summaryOf(path);
     if (!summary && !live) throw refuse(`thread not loaded: ${params.threadId}`);
-    const turns = params.includeTurns && path ? await readAllTurns(path) : [];
+    const turns = params.includeTurns && path && summary ? await readAllTurns(path) : [];
     if (params.includeTurns) {
       session.notify('deprecationNotice', { summary: HYDRATION_DEPRECATED, details: null });
     }
