@@ -125,7 +125,9 @@ export {
   parseShellScript,
 } from './sandbox/safe-command.js';
 export { looksLikeSandboxDenial, Sandbox } from './sandbox/sandbox.js';
+export { shellEnvironment } from './sandbox/shell-environment.js';
 export { SessionError, type SessionErrorCode } from './session/errors.js';
+export { sandboxPolicyOf } from './session/turn-context.js';
 export type { SessionRecorder } from './session/recorder.js';
 export {
   type ExecServerOption,

@@ -1,5 +1,6 @@
 import type { core, v2 } from '@codex/protocol';
 import { refuse } from '../errors.js';
+import { coreSandboxPolicy } from '../tools/sandbox-policy.js';
 import { inProgressTurn } from '../v2/items.js';
 import { loadedThread } from './threads.js';
 import type { HandlerTable } from './types.js';
@@ -19,26 +20,6 @@ export function coreInput(input: readonly (v2.UserInput | null)[]): core.InputIt
     }
     throw refuse(`Invalid request: input[${index}] of type \`${item.type}\` is not supported`);
   });
-}
-
-/** A v2 sandbox policy in core's shape. */
-function coreSandbox(policy: v2.SandboxPolicy): core.SandboxPolicy {
-  switch (policy.type) {
-    case 'dangerFullAccess':
-      return { mode: 'danger-full-access' };
-    case 'readOnly':
-      return { mode: 'read-only' };
-    case 'externalSandbox':
-      return { mode: 'external-sandbox', network_access: policy.networkAccess === 'enabled' };
-    case 'workspaceWrite':
-      return {
-        mode: 'workspace-write',
-        writable_roots: policy.writableRoots ?? [],
-        network_access: policy.networkAccess ?? false,
-        exclude_tmpdir_env_var: policy.excludeTmpdirEnvVar ?? false,
-        exclude_slash_tmp: policy.excludeSlashTmp ?? false,
-      };
-  }
 }
 
 /** v2 turns: start (with per-turn overrides), steer, interrupt. */
@@ -66,7 +47,7 @@ export const turnHandlers: HandlerTable = {
         cwd: params.cwd ?? current.cwd,
         approval_policy: (params.approvalPolicy ?? current.approvalPolicy) as core.AskForApproval,
         sandbox_policy: params.sandboxPolicy
-          ? coreSandbox(params.sandboxPolicy)
+          ? coreSandboxPolicy(params.sandboxPolicy)
           : current.sandboxPolicy,
         model: params.model ?? current.model,
         effort: (params.effort ?? current.effort) as core.ReasoningEffort | null,

@@ -1,10 +1,11 @@
 import { resolve } from 'node:path';
+import { sandboxPolicyOf, shellEnvironment } from '@codex/core';
 import type { ExecServerClient } from '@codex/exec-server/client';
 import { internalError, JsonRpcError, type v2 } from '@codex/protocol';
 import type { ClientSession } from '../client-session.js';
 import { refuse } from '../errors.js';
 import type { AppServer } from '../server.js';
-import { commandEnvironment, configSandboxPolicy, coreSandboxPolicy } from './sandbox-policy.js';
+import { coreSandboxPolicy } from './sandbox-policy.js';
 
 /** Output kept (or streamed) per stream when the request sets no cap. */
 export const DEFAULT_OUTPUT_BYTES_CAP = 1024 * 1024;
@@ -227,8 +228,8 @@ export class CommandExecManager {
     const cwd = resolve(config.cwd, params.cwd ?? '.');
     const policy = params.sandboxPolicy
       ? coreSandboxPolicy(params.sandboxPolicy)
-      : configSandboxPolicy(config);
-    const env = commandEnvironment(
+      : sandboxPolicyOf(config);
+    const env = shellEnvironment(
       this.server.options.env ?? process.env,
       config.shellEnvironmentPolicy,
     );
