@@ -15,7 +15,10 @@ export const sharedVitestConfig = defineConfig({
       { find: /^@codex\/common\/files$/, replacement: `${packages}common/src/files.ts` },
       { find: /^@codex\/protocol$/, replacement: `${packages}protocol/src/index.ts` },
       { find: /^@codex\/jsonrpc$/, replacement: `${packages}jsonrpc/src/index.ts` },
-      { find: /^@codex\/jsonrpc\/(stdio|websocket|server)$/, replacement: `${packages}jsonrpc/src/$1.ts` },
+      {
+        find: /^@codex\/jsonrpc\/(stdio|websocket|server)$/,
+        replacement: `${packages}jsonrpc/src/$1.ts`,
+      },
       { find: /^@codex\/auth$/, replacement: `${packages}auth/src/index.ts` },
       { find: /^@codex\/core$/, replacement: `${packages}core/src/index.ts` },
       { find: /^@codex\/app-server$/, replacement: `${packages}app-server/src/index.ts` },

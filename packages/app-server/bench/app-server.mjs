@@ -41,17 +41,48 @@ const mock = createServer((req, res) => {
     const frames = [];
     const push = (event) => frames.push(`event: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`);
     const id = 'msg_bench_0';
-    push({ type: 'response.created', response: { id: 'resp_bench', status: 'in_progress', output: [] } });
-    push({ type: 'response.output_item.added', output_index: 0, item: { type: 'message', id, role: 'assistant', content: [], status: 'in_progress' } });
+    push({
+      type: 'response.created',
+      response: { id: 'resp_bench', status: 'in_progress', output: [] },
+    });
+    push({
+      type: 'response.output_item.added',
+      output_index: 0,
+      item: { type: 'message', id, role: 'assistant', content: [], status: 'in_progress' },
+    });
     let text = '';
     for (let k = 0; k < script.deltas; k++) {
       const delta = `t${k} `;
       text += delta;
-      push({ type: 'response.output_text.delta', item_id: id, output_index: 0, content_index: 0, delta });
+      push({
+        type: 'response.output_text.delta',
+        item_id: id,
+        output_index: 0,
+        content_index: 0,
+        delta,
+      });
     }
     const part = { type: 'output_text', text, annotations: [] };
-    push({ type: 'response.output_item.done', output_index: 0, item: { type: 'message', id, role: 'assistant', content: [part], status: 'completed' } });
-    push({ type: 'response.completed', response: { id: 'resp_bench', status: 'completed', output: [], usage: { input_tokens: 100, input_tokens_details: { cached_tokens: 0 }, output_tokens: 10, output_tokens_details: { reasoning_tokens: 0 }, total_tokens: 110 } } });
+    push({
+      type: 'response.output_item.done',
+      output_index: 0,
+      item: { type: 'message', id, role: 'assistant', content: [part], status: 'completed' },
+    });
+    push({
+      type: 'response.completed',
+      response: {
+        id: 'resp_bench',
+        status: 'completed',
+        output: [],
+        usage: {
+          input_tokens: 100,
+          input_tokens_details: { cached_tokens: 0 },
+          output_tokens: 10,
+          output_tokens_details: { reasoning_tokens: 0 },
+          total_tokens: 110,
+        },
+      },
+    });
     res.end(frames.join(''), () => {
       lastByteAt = performance.now();
     });
@@ -88,7 +119,13 @@ function makeHome() {
 async function runOnce({ home, work }) {
   const spawnedAt = performance.now();
   const child = spawn(process.execPath, [BIN], {
-    env: { PATH: process.env.PATH, HOME: home, CODEX_HOME: home, MOCK_API_KEY: 'dummy', LANG: 'C.UTF-8' },
+    env: {
+      PATH: process.env.PATH,
+      HOME: home,
+      CODEX_HOME: home,
+      MOCK_API_KEY: 'dummy',
+      LANG: 'C.UTF-8',
+    },
     stdio: ['pipe', 'pipe', 'ignore'],
   });
   const waiters = [];
@@ -115,7 +152,11 @@ async function runOnce({ home, work }) {
   const send = (message) => child.stdin.write(`${JSON.stringify(message)}\n`);
 
   const initialized = next((m) => m.id === 0);
-  send({ method: 'initialize', id: 0, params: { clientInfo: { name: 'bench', version: '0.1.0' } } });
+  send({
+    method: 'initialize',
+    id: 0,
+    params: { clientInfo: { name: 'bench', version: '0.1.0' } },
+  });
   const init = await initialized;
   send({ method: 'initialized' });
   const threadSentAt = performance.now();
@@ -124,7 +165,14 @@ async function runOnce({ home, work }) {
   const thread = await started;
   const completed = next((m) => m.method === 'turn/completed');
   const turnSentAt = performance.now();
-  send({ method: 'turn/start', id: 2, params: { threadId: thread.message.result.thread.id, input: [{ type: 'text', text: 'hello', text_elements: [] }] } });
+  send({
+    method: 'turn/start',
+    id: 2,
+    params: {
+      threadId: thread.message.result.thread.id,
+      input: [{ type: 'text', text: 'hello', text_elements: [] }],
+    },
+  });
   const done = await completed;
   const status = readFileSync(`/proc/${child.pid}/status`, 'utf8');
   const peakKiB = Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0);
@@ -180,19 +228,46 @@ const results = {
   command: 'pnpm --filter @codex/app-server bench',
   runs: RUNS,
   figures: {
-    spawnToInitializeColdMs: { ...summarize(cold, 'spawnToInitializeMs'), original: ORIGINAL.spawnToInitializeColdMs, target: '<= original' },
-    spawnToInitializeWarmMs: { ...summarize(warm, 'spawnToInitializeMs'), original: ORIGINAL.spawnToInitializeWarmMs, target: '<= original' },
+    spawnToInitializeColdMs: {
+      ...summarize(cold, 'spawnToInitializeMs'),
+      original: ORIGINAL.spawnToInitializeColdMs,
+      target: '<= original',
+    },
+    spawnToInitializeWarmMs: {
+      ...summarize(warm, 'spawnToInitializeMs'),
+      original: ORIGINAL.spawnToInitializeWarmMs,
+      target: '<= original',
+    },
     threadStartMs: { ...summarize(warm, 'threadStartMs'), original: ORIGINAL.threadStartMs },
-    turnStartToFirstDeltaMs: { ...summarize(warm, 'turnStartToFirstDeltaMs'), original: ORIGINAL.turnStartToFirstDeltaMs, target: '< 25' },
-    lastSseByteToTurnCompletedMs: { ...summarize(warm, 'lastSseByteToTurnCompletedMs'), original: ORIGINAL.lastSseByteToTurnCompletedMs, target: '< 5' },
-    peakRssMiB: { ...summarize(warm, 'peakRssMiB'), original: ORIGINAL.peakRssMiB, target: '< 100' },
-    deltasPerSecond: { ...summarize(throughput, 'deltasPerSecond'), original: ORIGINAL.deltasPerSecond, target: '>= 55000', deltasReceived: throughput.map((run) => run.deltas) },
+    turnStartToFirstDeltaMs: {
+      ...summarize(warm, 'turnStartToFirstDeltaMs'),
+      original: ORIGINAL.turnStartToFirstDeltaMs,
+      target: '< 25',
+    },
+    lastSseByteToTurnCompletedMs: {
+      ...summarize(warm, 'lastSseByteToTurnCompletedMs'),
+      original: ORIGINAL.lastSseByteToTurnCompletedMs,
+      target: '< 5',
+    },
+    peakRssMiB: {
+      ...summarize(warm, 'peakRssMiB'),
+      original: ORIGINAL.peakRssMiB,
+      target: '< 100',
+    },
+    deltasPerSecond: {
+      ...summarize(throughput, 'deltasPerSecond'),
+      original: ORIGINAL.deltasPerSecond,
+      target: '>= 55000',
+      deltasReceived: throughput.map((run) => run.deltas),
+    },
     throughputPeakRssMiB: summarize(throughput, 'peakRssMiB'),
   },
 };
 mkdirSync(dirname(RESULTS), { recursive: true });
 writeFileSync(RESULTS, `${JSON.stringify(results, null, 2)}\n`);
 for (const [name, figure] of Object.entries(results.figures)) {
-  console.log(`${name.padEnd(30)} median ${String(figure.median).padStart(9)}  (min ${figure.min}, max ${figure.max})${figure.original !== undefined ? `  original ${figure.original}` : ''}${figure.target ? `  target ${figure.target}` : ''}`);
+  console.log(
+    `${name.padEnd(30)} median ${String(figure.median).padStart(9)}  (min ${figure.min}, max ${figure.max})${figure.original !== undefined ? `  original ${figure.original}` : ''}${figure.target ? `  target ${figure.target}` : ''}`,
+  );
 }
 console.log(`wrote ${RESULTS}`);

@@ -127,7 +127,6 @@ export {
 export { looksLikeSandboxDenial, Sandbox } from './sandbox/sandbox.js';
 export { shellEnvironment } from './sandbox/shell-environment.js';
 export { SessionError, type SessionErrorCode } from './session/errors.js';
-export { sandboxPolicyOf } from './session/turn-context.js';
 export type { SessionRecorder } from './session/recorder.js';
 export {
   type ExecServerOption,
@@ -135,6 +134,7 @@ export {
   type SessionOptions,
 } from './session/session.js';
 export type { TurnSettings as SessionTurnSettings } from './session/turn-context.js';
+export { sandboxPolicyOf } from './session/turn-context.js';
 export type { EventHubOptions, Subscription, ThreadEvent } from './threads/event-hub.js';
 export {
   type HistoryItem,
