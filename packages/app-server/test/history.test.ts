@@ -20,7 +20,6 @@ import {
   reasoning,
   scripted,
 } from '@codex/test-support';
-import { Ajv, type ValidateFunction } from 'ajv';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   historyItemId,
@@ -29,6 +28,7 @@ import {
   turnsFromHistory,
 } from '../src/v2/history.js';
 import { ThreadEventTranslator } from '../src/v2/translate.js';
+import { referenceAjv, referenceDefinition } from './reference-schema.js';
 
 const fixtures = join(import.meta.dirname, 'fixtures', 'translate');
 // Two rollouts the released original (0.169.0) wrote, in its `paginated` format.
@@ -43,29 +43,12 @@ const APPROVAL = join(
 const original = JSON.parse(readFileSync(join(fixtures, 'original-messages.json'), 'utf8'))
   .messages as Record<string, { result: Record<string, unknown> }>;
 
-const reference = JSON.parse(
-  readFileSync(
-    join(
-      import.meta.dirname,
-      '..',
-      '..',
-      'protocol',
-      'reference',
-      'app-server-protocol.schema.json',
-    ),
-    'utf8',
-  ),
-) as Record<string, unknown>;
-const ajv = new Ajv({ strict: false, allErrors: true, validateFormats: false });
-ajv.addSchema(reference, 'reference');
-const v2Definition = (name: string): ValidateFunction => {
-  const validate = ajv.getSchema(`reference#/definitions/v2/${name}`);
-  if (!validate) throw new Error(`no reference definition v2/${name}`);
-  return validate;
-};
 function expectValid(name: string, value: unknown): void {
-  const validate = v2Definition(name);
-  expect(validate(JSON.parse(JSON.stringify(value))), ajv.errorsText(validate.errors)).toBe(true);
+  const validate = referenceDefinition(name);
+  expect(
+    validate(JSON.parse(JSON.stringify(value))),
+    referenceAjv.errorsText(validate.errors),
+  ).toBe(true);
 }
 
 /** Every stored item of a rollout (or of one turn), page by page. */

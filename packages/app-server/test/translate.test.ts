@@ -14,7 +14,6 @@ import {
   scripted,
   splitIntoDeltas,
 } from '@codex/test-support';
-import { Ajv, type ValidateFunction } from 'ajv';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { commandActionsFromParsed, shellJoin } from '../src/v2/items.js';
 import {
@@ -22,29 +21,12 @@ import {
   ThreadEventTranslator,
   type TranslatedMessage,
 } from '../src/v2/translate.js';
+import { referenceAjv, referenceDefinition } from './reference-schema.js';
 
 // ---- the reference JSON Schema every produced message must satisfy ----
 
-const reference = JSON.parse(
-  readFileSync(
-    join(
-      import.meta.dirname,
-      '..',
-      '..',
-      'protocol',
-      'reference',
-      'app-server-protocol.schema.json',
-    ),
-    'utf8',
-  ),
-) as Record<string, unknown>;
-const ajv = new Ajv({ strict: false, allErrors: true, validateFormats: false });
-ajv.addSchema(reference, 'reference');
-const definition = (name: string): ValidateFunction => {
-  const validate = ajv.getSchema(`reference#/definitions/${name}`);
-  if (!validate) throw new Error(`no reference definition ${name}`);
-  return validate;
-};
+const ajv = referenceAjv;
+const definition = referenceDefinition;
 const serverNotification = definition('ServerNotification');
 const serverRequest = definition('ServerRequest');
 

@@ -1,32 +1,12 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { Ajv, type ValidateFunction } from 'ajv';
+import type { ValidateFunction } from 'ajv';
+import { referenceAjv, referenceDefinition, referenceSchema } from './reference-schema.js';
 
-const reference = JSON.parse(
-  readFileSync(
-    join(
-      import.meta.dirname,
-      '..',
-      '..',
-      'protocol',
-      'reference',
-      'app-server-protocol.schema.json',
-    ),
-    'utf8',
-  ),
-) as Record<string, unknown>;
-const ajv = new Ajv({ strict: false, allErrors: true, validateFormats: false });
-ajv.addSchema(reference, 'reference');
-
-function definition(name: string): ValidateFunction {
-  const validate =
-    ajv.getSchema(`reference#/definitions/v2/${name}`) ??
-    ajv.getSchema(`reference#/definitions/${name}`);
-  if (!validate) throw new Error(`no reference definition ${name}`);
-  return validate;
-}
+const ajv = referenceAjv;
+const reference = referenceSchema;
+const definition = referenceDefinition;
 
 /** Result definitions whose names do not follow `<Params name>` → `<…>Response`. */
 const RESULT_NAMES: Record<string, string> = {
