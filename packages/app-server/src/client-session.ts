@@ -47,6 +47,7 @@ export class ClientSession {
     readonly id: number,
     readonly connection: AppServerConnection,
     private readonly logger: Logger,
+    private readonly maxBacklogBytes = MAX_CLIENT_BACKLOG_BYTES,
   ) {}
 
   /** Used as the connection's `nextRequestId`: server request ids count from 0 per client. */
@@ -62,7 +63,7 @@ export class ClientSession {
   /** Sends a notification unless the client opted out of it or is gone. */
   notify<M extends ServerNotificationMethod>(method: M, params: ServerNotificationParams<M>): void {
     if (this.connection.isClosed || this.optedOut.has(method)) return;
-    if (this.connection.queuedBytes > MAX_CLIENT_BACKLOG_BYTES) {
+    if (this.connection.queuedBytes > this.maxBacklogBytes) {
       this.dropSlowClient();
       return;
     }
@@ -92,9 +93,13 @@ export class ClientSession {
   private dropSlowClient(): void {
     if (this.backlogged) return;
     this.backlogged = true;
+    // Its unsent output is dropped, not flushed: it is not reading.
     this.logger.warn(
-      `client ${this.clientName ?? this.id} fell ${MAX_CLIENT_BACKLOG_BYTES} bytes behind; disconnecting it`,
+      `client ${this.clientName ?? this.id} fell ${this.maxBacklogBytes} bytes behind; disconnecting it`,
     );
-    void this.connection.close({ reason: 'client too slow: output backlog exceeded' });
+    void this.connection.close(
+      { reason: 'client too slow: output backlog exceeded' },
+      { flushTimeoutMs: 0 },
+    );
   }
 }

@@ -47,6 +47,12 @@ export interface AppServerOptions {
   readonly maxConcurrentRequests?: number;
   /** Requests one client may have waiting beyond those; past it, -32001. Default 1,024. */
   readonly maxWaitingRequests?: number;
+  /**
+   * Unsent bytes a client may fall behind by (it stopped reading) before it is disconnected,
+   * so that one stalled client neither holds memory without bound nor slows the others.
+   * Default 64 MiB.
+   */
+  readonly maxClientBacklogBytes?: number;
   /** The OAuth issuer of ChatGPT logins and token refreshes. Default `https://auth.openai.com`. */
   readonly issuer?: string;
   /** Port of the ChatGPT login's callback server. Default 1455; 0 picks a free one. */
@@ -260,7 +266,12 @@ export class AppServer {
       notificationExtras: () => ({ emittedAtMs: Date.now() }),
       beforeDispatch: (request) => gate(session as ClientSession, request.method),
     });
-    session = new ClientSession(this.nextSessionId++, connection, this.logger);
+    session = new ClientSession(
+      this.nextSessionId++,
+      connection,
+      this.logger,
+      this.options.maxClientBacklogBytes,
+    );
     const served = session;
     this.sessions.add(served);
     attachHandlers(this, served);
