@@ -1,3 +1,4 @@
+export type { ThreadConfigRequest } from '@codex/core';
 export {
   AppServerClient,
   type AppServerClientOptions,
@@ -12,7 +13,7 @@ export {
   listenAppServer,
   serveStdio,
 } from './listen.js';
-export { AppServer, type AppServerOptions, type ThreadConfigRequest } from './server.js';
+export { AppServer, type AppServerOptions } from './server.js';
 export {
   type ClientRequestMethod,
   type ClientRequestParams,

@@ -1,18 +1,17 @@
 import { hostname } from 'node:os';
-import { defaultLogger, type Logger, uuidv7 } from '@codex/common';
-import {
+import { type Logger, uuidv7 } from '@codex/common';
+import type {
   AuthManager,
-  type Config,
-  type ConfigOverrides,
-  type LoadedConfig,
-  loadConfig,
-  type ModelClient,
-  readThreadSummary,
+  Config,
+  LoadedConfig,
+  ModelClient,
   Sandbox,
-  type Thread,
+  Thread,
+  ThreadConfigRequest,
   ThreadManager,
 } from '@codex/core';
-import { ExecServerClient } from '@codex/exec-server/client';
+import { readThreadSummary, ThreadHost } from '@codex/core';
+import type { ExecServerClient } from '@codex/exec-server/client';
 import { Connection, type Transport } from '@codex/jsonrpc';
 import type { v2 } from '@codex/protocol';
 import { ClientSession } from './client-session.js';
@@ -59,20 +58,6 @@ export interface AppServerOptions {
   readonly loginPort?: number;
 }
 
-/** Per-thread settings a client may pass to `thread/start`, `thread/resume` and `thread/fork`. */
-export interface ThreadConfigRequest {
-  /** A config profile; default the server's `--profile`. */
-  readonly profile?: string | null;
-  readonly cwd?: string | null;
-  readonly model?: string | null;
-  readonly modelProvider?: string | null;
-  readonly approvalPolicy?: v2.AskForApproval | null;
-  readonly sandbox?: v2.SandboxMode | null;
-  readonly config?: Readonly<Record<string, unknown>> | null;
-  readonly baseInstructions?: string | null;
-  readonly developerInstructions?: string | null;
-}
-
 const DEFAULT_MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
 
 /**
@@ -87,45 +72,39 @@ export class AppServer {
   private readonly live = new Map<string, LiveThread>();
   private readonly sessions = new Set<ClientSession>();
   private nextSessionId = 0;
-  private manager: ThreadManager | null = null;
   private closing: Promise<void> | null = null;
-  private execClient: ExecServerClient | null = null;
-  private sandboxProbe: Promise<Sandbox> | null = null;
   private readonly shutdownHooks = new Set<() => Promise<void> | void>();
-  /** The credentials every thread's model client uses, and what `account/*` reads and changes. */
-  readonly auth: AuthManager;
 
   private constructor(
     readonly options: AppServerOptions,
-    /** The config as loaded at start-up (threads load their own, with their overrides). */
-    readonly loaded: LoadedConfig,
+    /** The config, credentials, exec-server and thread manager (shared with other servers). */
+    readonly host: ThreadHost,
   ) {
-    this.logger = options.logger ?? defaultLogger;
-    this.auth = AuthManager.fromConfig(loaded.config, {
-      env: options.env,
-      issuer: options.issuer,
-      logger: this.logger,
-    });
+    this.logger = host.logger;
   }
 
   /** Loads the config (failing on an invalid one) and returns a server with no connection. */
   static async create(options: AppServerOptions = {}): Promise<AppServer> {
-    const loaded = await loadConfig({
-      codexHome: options.codexHome,
-      cliOverrides: options.cliOverrides,
-      overrides: options.profile ? { profile: options.profile } : undefined,
-      strict: options.strictConfig,
-      env: options.env,
-    });
-    return new AppServer(options, loaded);
+    const host = await ThreadHost.create(options);
+    return new AppServer(options, host);
+  }
+
+  /** The config as loaded at start-up (threads load their own, with their overrides). */
+  get loaded(): LoadedConfig {
+    return this.host.loaded;
   }
 
   get config(): Config {
-    return this.loaded.config;
+    return this.host.config;
   }
 
   get codexHome(): string {
-    return this.loaded.config.codexHome;
+    return this.host.codexHome;
+  }
+
+  /** The credentials every thread's model client uses, and what `account/*` reads and changes. */
+  get auth(): AuthManager {
+    return this.host.auth;
   }
 
   /** Connected clients. */
@@ -135,33 +114,17 @@ export class AppServer {
 
   /** The thread manager; created with the first client's name as the model requests' originator. */
   threads(originator?: string | null): ThreadManager {
-    this.manager ??= new ThreadManager({
-      config: this.config,
-      modelClient: this.options.modelClient,
-      auth: this.auth,
-      execServer: this.execServer(),
-      sandbox: this.options.sandbox,
-      idleUnloadMs: this.options.idleUnloadMs,
-      env: this.options.env,
-      logger: this.logger,
-      originator: originator ?? undefined,
-    });
-    return this.manager;
+    return this.host.threads(originator);
   }
 
   /** The exec-server client threads and `command/exec` share (in-process unless one was given). */
   execServer(): ExecServerClient {
-    this.execClient ??=
-      this.options.execServer ?? ExecServerClient.connectInProcess({ logger: this.logger });
-    return this.execClient;
+    return this.host.execServer();
   }
 
   /** The machine's sandbox, probed once. */
   sandbox(): Promise<Sandbox> {
-    this.sandboxProbe ??= this.options.sandbox
-      ? Promise.resolve(this.options.sandbox)
-      : Sandbox.probe(this.options.env ?? process.env);
-    return this.sandboxProbe;
+    return this.host.sandbox();
   }
 
   /** Runs `hook` during {@link shutdown}, after the threads unloaded. Returns its remover. */
@@ -171,29 +134,8 @@ export class AppServer {
   }
 
   /** Loads the config of one thread: the server's layers plus the client's overrides. */
-  async threadConfig(request: ThreadConfigRequest): Promise<Config> {
-    const profile = request.profile ?? this.options.profile;
-    const overrides: ConfigOverrides = {
-      ...(profile ? { profile } : {}),
-      ...(request.cwd ? { cwd: request.cwd } : {}),
-      ...(request.model ? { model: request.model } : {}),
-      ...(request.modelProvider ? { modelProvider: request.modelProvider } : {}),
-      ...(request.approvalPolicy ? { approvalPolicy: request.approvalPolicy } : {}),
-      ...(request.sandbox ? { sandboxMode: request.sandbox } : {}),
-      ...(request.baseInstructions ? { baseInstructions: request.baseInstructions } : {}),
-      ...(request.developerInstructions
-        ? { developerInstructions: request.developerInstructions }
-        : {}),
-      ...(request.config ? { config: request.config } : {}),
-    };
-    const { config } = await loadConfig({
-      codexHome: this.codexHome,
-      cliOverrides: this.options.cliOverrides,
-      overrides,
-      strict: this.options.strictConfig,
-      env: this.options.env,
-    });
-    return config;
+  threadConfig(request: ThreadConfigRequest): Promise<Config> {
+    return this.host.threadConfig(request);
   }
 
   /** The served form of a loaded core thread (created on first use). */
@@ -215,7 +157,7 @@ export class AppServer {
   findLive(threadId: string): LiveThread | undefined {
     const live = this.live.get(threadId);
     if (live) return live;
-    const thread = this.manager?.getThread(threadId);
+    const thread = this.host.existingThreads?.getThread(threadId);
     return thread ? this.liveThread(thread) : undefined;
   }
 
@@ -305,7 +247,7 @@ export class AppServer {
           }),
         ),
       );
-      await this.manager?.shutdown();
+      await this.host.unloadAll();
       await Promise.all(
         [...this.shutdownHooks].map(async (hook) => {
           try {
@@ -316,7 +258,7 @@ export class AppServer {
         }),
       );
       await Promise.all([...this.sessions].map((session) => session.connection.close()));
-      if (this.execClient && !this.options.execServer) await this.execClient.close();
+      await this.host.close();
     })();
     return this.closing;
   }

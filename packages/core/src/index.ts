@@ -137,6 +137,11 @@ export type { TurnSettings as SessionTurnSettings } from './session/turn-context
 export { sandboxPolicyOf } from './session/turn-context.js';
 export type { EventHubOptions, Subscription, ThreadEvent } from './threads/event-hub.js';
 export {
+  type ThreadConfigRequest,
+  ThreadHost,
+  type ThreadHostOptions,
+} from './threads/host.js';
+export {
   type HistoryItem,
   type ItemPage,
   type ListItemsOptions,

@@ -50,6 +50,19 @@ describe('compaction', () => {
     expect(after.some((text) => text.startsWith('user:<environment_context>'))).toBe(true);
   });
 
+  it('asks with the configured compact_prompt instead of the default', async () => {
+    ctx.mock.enqueue(scripted.text('answer'), scripted.text('CUSTOM-SUMMARY'));
+    ctx.harness = await startSession(ctx.mock, {
+      cliOverrides: ['compact_prompt="Summarise in one line."'],
+    });
+    const { session, log } = ctx.harness;
+    session.submit({ type: 'user_input', items: [{ type: 'text', text: 'hello' }] });
+    await log.waitFor('task_complete');
+    session.submit({ type: 'compact' });
+    await log.waitFor('task_complete', 2);
+    expect(textsOf(requestInput(ctx.mock, 1)).at(-1)).toBe('user:Summarise in one line.');
+  });
+
   it('the compact op summarises at once, as a turn of its own', async () => {
     ctx.mock.enqueue(scripted.text('answer'), scripted.text('MANUAL-SUMMARY'));
     ctx.harness = await startSession(ctx.mock);

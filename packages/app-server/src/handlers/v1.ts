@@ -1,12 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { resolve } from 'node:path';
+import type { ThreadConfigRequest } from '@codex/core';
 import { type CodexAuth, gitDiffToRemote } from '@codex/core';
 import { type core, internalError, type v1 } from '@codex/protocol';
 import { accountService, type LoginOutcome } from '../account/account-service.js';
 import type { ClientSession } from '../client-session.js';
 import { refuse } from '../errors.js';
 import type { LiveThread } from '../live-thread.js';
-import type { AppServer, ThreadConfigRequest } from '../server.js';
+import type { AppServer } from '../server.js';
 import type { HandlerTable } from './types.js';
 
 /** `addConversationListener` subscriptions of each client: id → the conversation. */

@@ -78,6 +78,8 @@ export async function compactConversation(options: {
   /** Ask the provider (`/responses/compact`) first; a local summary if that fails. */
   readonly remote?: boolean;
   readonly onRemoteFailure?: (error: unknown) => void;
+  /** What the model is asked for (config `compact_prompt`); default {@link COMPACT_PROMPT}. */
+  readonly prompt?: string | null;
 }): Promise<{ readonly summary: string; readonly replacement: ResponseItem[] }> {
   const { modelClient, context } = options;
   if (options.remote) {
@@ -101,7 +103,7 @@ export async function compactConversation(options: {
   }
   let summary = '';
   const stream = modelClient.stream(
-    { input: [...options.items, userInputItem(COMPACT_PROMPT)], tools: [] },
+    { input: [...options.items, userInputItem(options.prompt || COMPACT_PROMPT)], tools: [] },
     {
       model: context.model,
       reasoningEffort: context.effort,

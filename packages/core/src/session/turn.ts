@@ -198,6 +198,7 @@ export class TurnRunner {
       threadId: this.options.sessionId,
       signal: this.controller.signal,
       remote: this.remoteCompaction,
+      prompt: this.options.services.config.toml.compact_prompt,
       onRemoteFailure: (error) =>
         this.options.logger.warn('remote compaction failed; summarising locally', error),
     });
