@@ -195,3 +195,4 @@ export {
   previewPatch,
   type UpdateFileChunk,
 } from './tools/apply-patch/index.js';
+export { type ParsedArguments, parseArguments } from './tools/arguments.js';

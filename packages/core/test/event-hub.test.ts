@@ -47,6 +47,23 @@ describe('EventHub', () => {
     expect(texts).toStrictEqual(Array.from({ length: 200 }, (_, n) => `m${n}`));
   });
 
+  it('takeQueued right after subscribing returns exactly the replay; later events stay queued', async () => {
+    const hub = new EventHub();
+    for (let n = 0; n < 5; n++) hub.publish(message(n));
+    const late = hub.subscribe({ replay: true });
+    const replay = late.takeQueued();
+    hub.publish(message(5));
+    expect(replay.map((event) => (event.msg as { message: string }).message)).toStrictEqual([
+      'm0',
+      'm1',
+      'm2',
+      'm3',
+      'm4',
+    ]);
+    const live = await drainQueued(late);
+    expect(live).toStrictEqual([{ kind: 'event', event: message(5) }]);
+  });
+
   it('under load, a subscriber that joins mid-stream sees every event exactly once', async () => {
     const hub = new EventHub({ maxReplayEvents: 100_000 });
     let published = 0;

@@ -37,6 +37,9 @@ describe('a text-only turn', () => {
       Array(4).fill('msg_1'),
     );
     expect(log.of('token_count')[0]?.info?.total_token_usage.total_tokens).toBe(110);
+    // task_complete is out before the turn has let go; whenIdle waits for that.
+    await session.whenIdle();
+    expect(session.busy).toBe(false);
   });
 
   it('sends the context messages the original sends, then the user message', async () => {

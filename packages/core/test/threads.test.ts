@@ -132,6 +132,22 @@ describe('ThreadManager', () => {
     expect(JSON.stringify(body.input)).toContain('first answer');
   });
 
+  it('two resumes of the same thread at once load it once and return the same thread', async () => {
+    fresh();
+    mock.enqueue(scripted.text('only answer'));
+    const first = await manager();
+    const thread = await first.startThread();
+    await runTurn(thread, 'question');
+    await first.shutdown();
+    const second = await manager();
+    const [a, b] = await Promise.all([
+      second.resumeThread({ threadId: thread.id }),
+      second.resumeThread({ threadId: thread.id }),
+    ]);
+    expect(a).toBe(b);
+    expect(second.listLoaded()).toStrictEqual([thread.id]);
+  });
+
   it('a thread written by another process resumes here', async () => {
     fresh();
     mock.enqueue(scripted.text('from the child'), scripted.text('from the parent'));

@@ -215,6 +215,14 @@ export class Session {
   }
 
   /**
+   * Resolves once no turn is running or queued, and what they recorded is flushed to the
+   * rollout (turns flush at their end). Never rejects.
+   */
+  whenIdle(): Promise<void> {
+    return this.lastTurn;
+  }
+
+  /**
    * The id of the turn running or about to run (set as soon as `submit` starts one, before its
    * `task_started`), or null when idle. Servers answer "turn started" requests with it.
    */

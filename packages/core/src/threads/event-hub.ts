@@ -94,6 +94,17 @@ export class Subscription implements AsyncIterable<ThreadEvent> {
     });
   }
 
+  /**
+   * Removes and returns the events queued so far, at once. Called right after subscribing
+   * with `replay`, it yields exactly the replay; what is published later stays for `next`.
+   */
+  takeQueued(): core.Event[] {
+    const taken: core.Event[] = [];
+    for (const item of this.queue.splice(0)) if (!('lag' in item)) taken.push(item.event);
+    this.bytes = 0;
+    return taken;
+  }
+
   /** Stops the subscription; queued events are dropped. */
   close(): void {
     if (this.closed) return;

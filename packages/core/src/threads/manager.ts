@@ -85,6 +85,8 @@ export type ThreadLocator = { readonly threadId: string } | { readonly path: str
  */
 export class ThreadManager {
   private readonly threads = new Map<string, Thread>();
+  /** Resumes in progress, by rollout path. */
+  private readonly resuming = new Map<string, Promise<Thread>>();
   private readonly lifecycleQueue = new EventQueue<ThreadLifecycleEvent>();
   private readonly logger: Logger;
   private execClient: ExecServerClient | null = null;
@@ -122,6 +124,23 @@ export class ThreadManager {
   async resumeThread(locator: ThreadLocator, options: ThreadStartOptions = {}): Promise<Thread> {
     const config = options.config ?? this.options.config;
     const path = await resolveRolloutPath(config.codexHome, locator);
+    // Two callers resuming the same thread at once get the same thread (one loader).
+    const pending = this.resuming.get(path);
+    if (pending) return pending;
+    const resuming = this.resumeFrom(path, config, options);
+    this.resuming.set(path, resuming);
+    try {
+      return await resuming;
+    } finally {
+      this.resuming.delete(path);
+    }
+  }
+
+  private async resumeFrom(
+    path: string,
+    config: Config,
+    options: ThreadStartOptions,
+  ): Promise<Thread> {
     const loaded = await loadThreadHistory(path);
     const existing = this.threads.get(loaded.threadId);
     if (existing) return existing;

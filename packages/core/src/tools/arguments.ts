@@ -53,12 +53,39 @@ export function parseFunctionArguments<Schema extends z.ZodType>(
     throw invalidArguments(error instanceof Error ? error.message : String(error), error);
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw invalidArguments(`invalid type: ${describeValue(value)}, expected a map`);
+    throw invalidArguments(`invalid type: ${describeValue(value, true)}, expected a map`);
+  }
+  const parsed = parseArguments(schema, value, { quoteValues: true });
+  if (parsed.success) return parsed.data;
+  throw invalidArguments(parsed.problem);
+}
+
+/** What {@link parseArguments} returns. */
+export type ParsedArguments<T> =
+  | { readonly success: true; readonly data: T }
+  | { readonly success: false; readonly problem: string };
+
+/**
+ * Parses already-decoded arguments (a JSON object) with `schema`; a failure comes back as
+ * serde's wording of the first problem (`missing field \`prompt\``, `unknown variant
+ * \`sometimes\`, expected \`on-request\` or \`never\``, `unknown field \`x\`, expected one of …`).
+ * Values are only quoted back with `quoteValues` (never for input that may hold secrets).
+ */
+export function parseArguments<Schema extends z.ZodType>(
+  schema: Schema,
+  value: unknown,
+  options: { readonly quoteValues?: boolean } = {},
+): ParsedArguments<z.infer<Schema>> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    return { success: false, problem: `invalid type: ${describeValue(value, false)}, expected a map` };
   }
   const parsed = schema.safeParse(value);
-  if (parsed.success) return parsed.data;
+  if (parsed.success) return { success: true, data: parsed.data };
   const issue = parsed.error.issues[0];
-  throw invalidArguments(issue ? describeIssue(issue, value, schema) : parsed.error.message);
+  const problem = issue
+    ? describeIssue(issue, value, schema, options.quoteValues ?? false)
+    : parsed.error.message;
+  return { success: false, problem };
 }
 
 function invalidArguments(detail: string, cause?: unknown): ToolArgumentsError {
@@ -72,7 +99,12 @@ function invalidArguments(detail: string, cause?: unknown): ToolArgumentsError {
   );
 }
 
-function describeIssue(issue: Issue, input: unknown, schema: z.ZodType): string {
+function describeIssue(issue: Issue, input: unknown, schema: z.ZodType, quote: boolean): string {
+  if (issue.code === 'unrecognized_keys') {
+    const known = schemaKeys(schema, issue.path).map((key) => `\`${key}\``);
+    const unknown = `unknown field \`${issue.keys[0] ?? ''}\``;
+    return known.length > 0 ? `${unknown}, expected ${listVariants(known)}` : unknown;
+  }
   const value = valueAt(input, issue.path);
   const field = issue.path[0];
   if (value === undefined && issue.path.length === 1 && typeof field === 'string') {
@@ -80,13 +112,24 @@ function describeIssue(issue: Issue, input: unknown, schema: z.ZodType): string 
   }
   if (issue.code === 'invalid_value' && typeof value === 'string') {
     const variants = issue.values.map((variant) => `\`${String(variant)}\``);
-    return `unknown variant \`${value}\`, expected ${listVariants(variants)}`;
+    const given = quote ? ` \`${value}\`` : '';
+    return `unknown variant${given}, expected ${listVariants(variants)}`;
   }
   const expected = expectation(issue, schema);
   if (issue.code === 'too_small' || issue.code === 'too_big') {
-    return `invalid value: ${describeValue(value)}, expected ${expected}`;
+    return `invalid value: ${describeValue(value, quote)}, expected ${expected}`;
   }
-  return `invalid type: ${describeValue(value)}, expected ${expected}`;
+  return `invalid type: ${describeValue(value, quote)}, expected ${expected}`;
+}
+
+/** The declared keys of the object schema at `path` (for "expected one of"). */
+function schemaKeys(schema: z.ZodType, path: readonly PropertyKey[]): string[] {
+  let current: unknown = schema;
+  for (const key of path) {
+    if (!(current instanceof z.ZodObject)) return [];
+    current = current.shape[String(key)];
+  }
+  return current instanceof z.ZodObject ? Object.keys(current.shape) : [];
 }
 
 /** What serde would say it expected at the issue's path. */
@@ -102,6 +145,7 @@ function expectation(issue: Issue, schema: z.ZodType): string {
       case 'array':
         return 'a sequence';
       case 'object':
+      case 'record':
         return 'a map';
       default:
         return String(issue.expected);
@@ -146,9 +190,13 @@ function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
   return value;
 }
 
-/** A JSON value as serde names it in "invalid type" errors. */
-function describeValue(value: unknown): string {
+/** A JSON value as serde names it in "invalid type" errors; its value only with `quote`. */
+function describeValue(value: unknown, quote: boolean): string {
   if (value === null || value === undefined) return 'null';
+  if (!quote) {
+    if (typeof value === 'number') return Number.isInteger(value) ? 'integer' : 'floating point';
+    if (typeof value === 'string') return 'a string';
+  }
   if (typeof value === 'boolean') return `boolean \`${value}\``;
   if (typeof value === 'number') {
     return Number.isInteger(value) ? `integer \`${value}\`` : `floating point \`${value}\``;

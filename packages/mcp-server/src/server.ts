@@ -1,0 +1,294 @@
+import type { Logger } from '@codex/common';
+import { RolloutError, type Thread, ThreadHost, type ThreadHostOptions } from '@codex/core';
+import { Server } from '@modelcontextprotocol/sdk/server/index.js';
+import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
+import {
+  CallToolRequestSchema,
+  ListToolsRequestSchema,
+  type Result,
+} from '@modelcontextprotocol/sdk/types.js';
+import { ApprovalAnswerSchema, type ApprovalElicitParams } from './approvals.js';
+import type { CodexNotification, RequestId } from './notifications.js';
+import { StreamRequestSchema, ThreadStreams } from './streams.js';
+import {
+  CODEX_REPLY_TOOL,
+  CODEX_TOOL,
+  parseCodexArguments,
+  parseReplyArguments,
+  threadConfigRequest,
+  toolDefinitions,
+} from './tools.js';
+import {
+  type CodexToolResult,
+  runTurnCall,
+  type TurnCallContext,
+  toolResult,
+} from './turn-call.js';
+import { MCP_SERVER_VERSION } from './version.js';
+
+/** Options of {@link CodexMcpServer.create}. */
+export interface CodexMcpServerOptions extends ThreadHostOptions {
+  /**
+   * Run threads on this host (shared with, say, an app-server in the same process) instead of
+   * one of the server's own; the host's options then replace the ones above.
+   */
+  readonly host?: ThreadHost;
+  /** An approval the client does not answer is declined after this long. Default 10 minutes. */
+  readonly approvalTimeoutMs?: number;
+}
+
+/** The request an approval elicitation is. */
+interface ApprovalElicitRequest {
+  readonly method: 'elicitation/create';
+  readonly params: ApprovalElicitParams;
+}
+
+type McpServer = Server<ApprovalElicitRequest, CodexNotification, Result>;
+
+/** Where threads started by MCP clients say they came from (the rollout's `source`). */
+const SESSION_SOURCE = 'mcp';
+const DEFAULT_APPROVAL_TIMEOUT_MS = 10 * 60 * 1000;
+
+/**
+ * Codex as an MCP server: the `codex` tool starts a thread and runs a turn, `codex-reply` runs
+ * another on a thread (resuming it from disk when it is not loaded); every core event goes to the
+ * client as `codex/event`, approvals are asked by `elicitation/create`, and a cancelled call
+ * interrupts its turn. `codex/stream` lets a client follow a thread: `notifications/initial_state`
+ * first, then its live events.
+ *
+ * Serves any number of connections (each an MCP session) over one {@link ThreadHost}.
+ */
+export class CodexMcpServer {
+  readonly logger: Logger;
+  private readonly connections = new Set<McpConnection>();
+  /** Threads with a turn run by a tool call, and the call's request id. */
+  readonly busyThreads = new Map<string, RequestId>();
+  private closing: Promise<void> | null = null;
+
+  private constructor(
+    readonly host: ThreadHost,
+    private readonly ownsHost: boolean,
+    readonly approvalTimeoutMs: number,
+  ) {
+    this.logger = host.logger;
+  }
+
+  /** Loads the config (failing on an invalid one) unless a host is given. */
+  static async create(options: CodexMcpServerOptions = {}): Promise<CodexMcpServer> {
+    const host = options.host ?? (await ThreadHost.create(options));
+    return new CodexMcpServer(
+      host,
+      options.host === undefined,
+      options.approvalTimeoutMs ?? DEFAULT_APPROVAL_TIMEOUT_MS,
+    );
+  }
+
+  /** Serves one client over `transport` (started here). Resolves once it reads. */
+  async connect(transport: Transport): Promise<McpConnection> {
+    if (this.closing) throw new Error('the MCP server is shutting down');
+    const connection = new McpConnection(this);
+    this.connections.add(connection);
+    connection.onClose(() => this.connections.delete(connection));
+    await connection.server.connect(transport);
+    return connection;
+  }
+
+  /** Connected clients. */
+  get connectionCount(): number {
+    return this.connections.size;
+  }
+
+  /**
+   * Shuts down: running turns are interrupted (and recorded so), clients disconnected, rollouts
+   * flushed, threads unloaded, and the host closed if the server made it.
+   */
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      await Promise.all([...this.connections].map((connection) => connection.close()));
+      if (this.ownsHost) await this.host.close();
+      else await this.host.unloadAll();
+    })();
+    return this.closing;
+  }
+}
+
+/** One client's MCP session: its running calls and the threads it streams. */
+export class McpConnection {
+  readonly server: McpServer;
+  private readonly calls = new Map<RequestId, { thread: Thread; done: Promise<unknown> }>();
+  private readonly streams: ThreadStreams;
+  private readonly closeHandlers: Array<() => void> = [];
+  private closed = false;
+
+  constructor(private readonly owner: CodexMcpServer) {
+    this.server = new Server(
+      { name: 'codex-mcp-server', title: 'Codex', version: MCP_SERVER_VERSION },
+      { capabilities: { tools: { listChanged: true } } },
+    );
+    this.streams = new ThreadStreams(this.server, owner.logger, (threadId) =>
+      this.loadThread(threadId),
+    );
+    this.server.onerror = (error) => owner.logger.warn('MCP connection error', error);
+    this.server.onclose = () => {
+      void this.shutDown().catch((error: unknown) =>
+        owner.logger.error('could not clean up after an MCP client left', error),
+      );
+    };
+    this.server.setRequestHandler(ListToolsRequestSchema, () => ({
+      tools: toolDefinitions().map((tool) => ({ ...tool })),
+    }));
+    this.server.setRequestHandler(CallToolRequestSchema, (request, extra) =>
+      this.callTool(request.params.name, request.params.arguments, extra.requestId, extra.signal),
+    );
+    this.server.setRequestHandler(StreamRequestSchema, (request) =>
+      this.streams.handle(request.params),
+    );
+  }
+
+  /** Runs `handler` once the client is gone. */
+  onClose(handler: () => void): void {
+    this.closeHandlers.push(handler);
+  }
+
+  /** Interrupts this client's running turns, stops its streams and disconnects it. */
+  async close(): Promise<void> {
+    await this.server.close();
+    await this.shutDown();
+  }
+
+  private async shutDown(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.streams.closeAll();
+    for (const { thread } of this.calls.values()) {
+      try {
+        thread.submit({ type: 'interrupt' });
+      } catch (error) {
+        this.owner.logger.warn(`could not interrupt thread ${thread.id}`, error);
+      }
+    }
+    await Promise.all([...this.calls.values()].map((call) => call.done));
+    for (const handler of this.closeHandlers.splice(0)) handler();
+  }
+
+  private async callTool(
+    name: string,
+    args: unknown,
+    requestId: RequestId,
+    signal: AbortSignal,
+  ): Promise<CodexToolResult | { content: Array<{ type: 'text'; text: string }>; isError: true }> {
+    if (name !== CODEX_TOOL && name !== CODEX_REPLY_TOOL) {
+      const known = `this server has '${CODEX_TOOL}' and '${CODEX_REPLY_TOOL}'`;
+      return {
+        content: [{ type: 'text', text: `Unknown tool '${name}'; ${known}` }],
+        isError: true,
+      };
+    }
+    const started = name === CODEX_TOOL ? await this.startThread(args) : await this.reply(args);
+    if ('error' in started)
+      return { content: [{ type: 'text', text: started.error }], isError: true };
+    const { thread, prompt, isNew } = started;
+    const busyWith = this.owner.busyThreads.get(thread.id);
+    if (busyWith !== undefined || (!isNew && thread.session.busy)) {
+      const by = busyWith === undefined ? '' : ` (request ${String(busyWith)})`;
+      return toolResult(
+        thread.id,
+        `Thread ${thread.id} is already running a turn${by}; wait for it to finish or cancel it.`,
+        true,
+      );
+    }
+    this.owner.busyThreads.set(thread.id, requestId);
+    const run = runTurnCall(thread, prompt, this.turnContext(requestId, signal), {
+      replay: isNew,
+    });
+    const done = run.catch(() => undefined);
+    this.calls.set(requestId, { thread, done });
+    try {
+      return await run;
+    } finally {
+      this.calls.delete(requestId);
+      if (this.owner.busyThreads.get(thread.id) === requestId)
+        this.owner.busyThreads.delete(thread.id);
+    }
+  }
+
+  private turnContext(requestId: RequestId, signal: AbortSignal): TurnCallContext {
+    return {
+      requestId,
+      signal,
+      canElicit: this.server.getClientCapabilities()?.elicitation !== undefined,
+      approvalTimeoutMs: this.owner.approvalTimeoutMs,
+      logger: this.owner.logger,
+      send: (notification) =>
+        this.server.notification(notification, { relatedRequestId: requestId }),
+      elicit: (params, options) =>
+        this.server.request({ method: 'elicitation/create', params }, ApprovalAnswerSchema, {
+          signal: options.signal,
+          timeout: options.timeoutMs,
+          relatedRequestId: requestId,
+        }),
+    };
+  }
+
+  /** `codex`: a new thread with the call's settings. */
+  private async startThread(
+    args: unknown,
+  ): Promise<{ thread: Thread; prompt: string; isNew: true } | { error: string }> {
+    const parsed = parseCodexArguments(args);
+    if (!parsed.ok) return { error: parsed.message };
+    const { host } = this.owner;
+    try {
+      const config = await host.threadConfig(threadConfigRequest(parsed.value));
+      const thread = await host.threads().startThread({
+        config,
+        source: SESSION_SOURCE,
+        userAgentSuffix: this.userAgentSuffix(),
+      });
+      return { thread, prompt: parsed.value.prompt, isNew: true };
+    } catch (error) {
+      this.owner.logger.warn('could not start a thread for a codex call', error);
+      return { error: `Failed to start the Codex session: ${messageOf(error)}` };
+    }
+  }
+
+  /** `codex-reply`: the thread, loaded or resumed from its rollout. */
+  private async reply(
+    args: unknown,
+  ): Promise<{ thread: Thread; prompt: string; isNew: false } | { error: string }> {
+    const parsed = parseReplyArguments(args);
+    if (!parsed.ok) return { error: parsed.message };
+    try {
+      const thread = await this.loadThread(parsed.value.threadId);
+      return { thread, prompt: parsed.value.prompt, isNew: false };
+    } catch (error) {
+      const { threadId } = parsed.value;
+      if (error instanceof RolloutError && error.code === 'not_found')
+        return { error: `Session not found for thread_id: ${threadId}` };
+      this.owner.logger.warn(`codex-reply could not load thread ${threadId}`, error);
+      return { error: `Failed to load thread ${threadId}: ${messageOf(error)}` };
+    }
+  }
+
+  /** A loaded thread, or the stored one resumed (after a restart too). */
+  private async loadThread(threadId: string): Promise<Thread> {
+    const { host } = this.owner;
+    const threads = host.threads();
+    const loaded = threads.getThread(threadId);
+    if (loaded) return loaded;
+    const config = await host.threadConfig();
+    return threads.resumeThread(
+      { threadId },
+      { config, source: SESSION_SOURCE, userAgentSuffix: this.userAgentSuffix() },
+    );
+  }
+
+  /** `name; version` of the client, appended to the model requests' user agent. */
+  private userAgentSuffix(): string | undefined {
+    const client = this.server.getClientVersion();
+    return client ? `${client.name}; ${client.version}` : undefined;
+  }
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

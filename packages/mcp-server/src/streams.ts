@@ -1,0 +1,137 @@
+import type { Logger } from '@codex/common';
+import { parseArguments, type Subscription, type Thread } from '@codex/core';
+import type { core } from '@codex/protocol';
+import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
+import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
+import { z } from 'zod';
+import { type CodexNotification, codexEvent, INITIAL_STATE } from './notifications.js';
+
+/** The method a client calls to follow a thread (or stop following it). */
+export const STREAM_METHOD = 'codex/stream';
+
+/** `codex/stream` as the MCP SDK routes it; params are checked by {@link ThreadStreams}. */
+export const StreamRequestSchema = z.object({
+  method: z.literal(STREAM_METHOD),
+  params: z.record(z.string(), z.unknown()).optional(),
+});
+
+/** Params of `codex/stream`: the thread, and whether to stream it (default true). */
+export const StreamParamsSchema = z.strictObject({
+  threadId: z.string(),
+  stream: z.boolean().optional(),
+});
+
+/** Result of `codex/stream`. */
+export interface StreamResult {
+  readonly threadId: string;
+  readonly streaming: boolean;
+  readonly [key: string]: unknown;
+}
+
+/** Unread bytes a streamed thread may fall behind by before events are skipped. */
+const STREAM_QUEUE_BYTES = 16 * 1024 * 1024;
+
+interface ActiveStream {
+  readonly subscription: Subscription;
+}
+
+type NotifyingServer = Pick<Server, 'notification'> & {
+  notification(notification: CodexNotification): Promise<void>;
+};
+
+/**
+ * A client's streamed threads (seed 004's streaming control). Turning a thread's stream on
+ * answers first, then sends `notifications/initial_state` (what core replays: the thread's
+ * completed events so far and any approval still waiting), then every live event as
+ * `codex/event` — subscribing and taking the replay happen in one synchronous step, so nothing
+ * is missed or sent twice. Turning it off (or the client leaving) stops it; the thread goes on.
+ */
+export class ThreadStreams {
+  private readonly active = new Map<string, ActiveStream>();
+
+  constructor(
+    private readonly server: NotifyingServer,
+    private readonly logger: Logger,
+    private readonly load: (threadId: string) => Promise<Thread>,
+  ) {}
+
+  /** Threads streamed now. */
+  get threadIds(): string[] {
+    return [...this.active.keys()];
+  }
+
+  async handle(params: unknown): Promise<StreamResult> {
+    const parsed = parseArguments(StreamParamsSchema, params ?? {});
+    if (!parsed.success) {
+      throw new McpError(
+        ErrorCode.InvalidParams,
+        `Invalid ${STREAM_METHOD} params: ${parsed.problem}`,
+      );
+    }
+    const { threadId, stream = true } = parsed.data;
+    this.stop(threadId);
+    if (!stream) return { threadId, streaming: false };
+    let thread: Thread;
+    try {
+      thread = await this.load(threadId);
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      throw new McpError(ErrorCode.InvalidParams, `Failed to load thread ${threadId}: ${reason}`);
+    }
+    this.stop(threadId);
+    const subscription = thread.subscribe({ replay: true, maxQueuedBytes: STREAM_QUEUE_BYTES });
+    const initial = subscription.takeQueued();
+    this.active.set(threadId, { subscription });
+    // After this handler's answer is written (it is sent once the handler returns).
+    setImmediate(() => {
+      this.pump(threadId, subscription, initial).catch((error: unknown) => {
+        this.logger.error(`streaming thread ${threadId} failed`, error);
+      });
+    });
+    return { threadId, streaming: true };
+  }
+
+  /** Stops streaming `threadId` (no-op when it is not streamed). */
+  stop(threadId: string): void {
+    const stream = this.active.get(threadId);
+    if (!stream) return;
+    this.active.delete(threadId);
+    stream.subscription.close();
+  }
+
+  closeAll(): void {
+    for (const threadId of [...this.active.keys()]) this.stop(threadId);
+  }
+
+  private async pump(
+    threadId: string,
+    subscription: Subscription,
+    initial: readonly core.Event[],
+  ): Promise<void> {
+    try {
+      await this.server.notification({
+        method: INITIAL_STATE,
+        params: {
+          _meta: { threadId },
+          initial_state: { events: initial.map(({ id, msg }) => ({ id, msg })) },
+        },
+      });
+      let lagged = false;
+      for await (const item of subscription) {
+        if (item.kind === 'lagged') {
+          if (!lagged) {
+            this.logger.warn(
+              `the client reads the stream of thread ${threadId} too slowly; ${item.missed} events were skipped`,
+            );
+          }
+          lagged = true;
+          continue;
+        }
+        await this.server.notification(codexEvent(item.event, { threadId }));
+      }
+    } finally {
+      if (this.active.get(threadId)?.subscription === subscription) this.active.delete(threadId);
+      subscription.close();
+    }
+  }
+}
