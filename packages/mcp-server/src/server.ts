@@ -1,15 +1,19 @@
-import type { Logger } from '@codex/common';
-import { RolloutError, type Thread, ThreadHost, type ThreadHostOptions } from '@codex/core';
+import { type Logger, LogThrottle } from '@codex/common';
+import {
+  parseArguments,
+  RolloutError,
+  type Thread,
+  ThreadHost,
+  type ThreadHostOptions,
+} from '@codex/core';
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
-import {
-  CallToolRequestSchema,
-  ListToolsRequestSchema,
-  type Result,
-} from '@modelcontextprotocol/sdk/types.js';
+import { ErrorCode, ListToolsRequestSchema, type Result } from '@modelcontextprotocol/sdk/types.js';
+import { z } from 'zod';
 import { ApprovalAnswerSchema, type ApprovalElicitParams } from './approvals.js';
+import { RequestError } from './errors.js';
 import type { CodexNotification, RequestId } from './notifications.js';
-import { StreamRequestSchema, ThreadStreams } from './streams.js';
+import { STREAM_METHOD, ThreadStreams } from './streams.js';
 import {
   CODEX_REPLY_TOOL,
   CODEX_TOOL,
@@ -44,6 +48,12 @@ interface ApprovalElicitRequest {
 }
 
 type McpServer = Server<ApprovalElicitRequest, CodexNotification, Result>;
+
+/** `tools/call` params (`_meta` and other extensions pass through). */
+const CallToolParamsSchema = z.looseObject({
+  name: z.string(),
+  arguments: z.record(z.string(), z.unknown()).optional(),
+});
 
 /** Where threads started by MCP clients say they came from (the rollout's `source`). */
 const SESSION_SOURCE = 'mcp';
@@ -128,7 +138,11 @@ export class McpConnection {
     this.streams = new ThreadStreams(this.server, owner.logger, (threadId) =>
       this.loadThread(threadId),
     );
-    this.server.onerror = (error) => owner.logger.warn('MCP connection error', error);
+    // A client can send garbage at will: one line per kind of problem per 10 s, with a count.
+    const throttle = new LogThrottle(owner.logger);
+    // The error's message may quote the input (a secret pasted by mistake): only its kind is logged.
+    this.server.onerror = (error) =>
+      throttle.warn(error.name, `bad input from the MCP client (${error.name}), skipped`);
     this.server.onclose = () => {
       void this.shutDown().catch((error: unknown) =>
         owner.logger.error('could not clean up after an MCP client left', error),
@@ -137,12 +151,23 @@ export class McpConnection {
     this.server.setRequestHandler(ListToolsRequestSchema, () => ({
       tools: toolDefinitions().map((tool) => ({ ...tool })),
     }));
-    this.server.setRequestHandler(CallToolRequestSchema, (request, extra) =>
-      this.callTool(request.params.name, request.params.arguments, extra.requestId, extra.signal),
-    );
-    this.server.setRequestHandler(StreamRequestSchema, (request) =>
-      this.streams.handle(request.params),
-    );
+    // tools/call and codex/stream are routed here rather than through the SDK's schemas, so
+    // that bad params get -32602 and a message naming the field (not a zod dump as -32603).
+    this.server.fallbackRequestHandler = async (request, extra) => {
+      switch (request.method) {
+        case 'tools/call': {
+          const parsed = parseArguments(CallToolParamsSchema, request.params ?? {});
+          if (!parsed.success)
+            throw RequestError.invalidParams(`Invalid tools/call params: ${parsed.problem}`);
+          const { name, arguments: args } = parsed.data;
+          return this.callTool(name, args, extra.requestId, extra.signal);
+        }
+        case STREAM_METHOD:
+          return this.streams.handle(request.params);
+        default:
+          throw new RequestError(ErrorCode.MethodNotFound, `Method not found: ${request.method}`);
+      }
+    };
   }
 
   /** Runs `handler` once the client is gone. */

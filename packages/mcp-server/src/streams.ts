@@ -2,18 +2,12 @@ import type { Logger } from '@codex/common';
 import { parseArguments, type Subscription, type Thread } from '@codex/core';
 import type { core } from '@codex/protocol';
 import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
-import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
+import { RequestError } from './errors.js';
 import { type CodexNotification, codexEvent, INITIAL_STATE } from './notifications.js';
 
 /** The method a client calls to follow a thread (or stop following it). */
 export const STREAM_METHOD = 'codex/stream';
-
-/** `codex/stream` as the MCP SDK routes it; params are checked by {@link ThreadStreams}. */
-export const StreamRequestSchema = z.object({
-  method: z.literal(STREAM_METHOD),
-  params: z.record(z.string(), z.unknown()).optional(),
-});
 
 /** Params of `codex/stream`: the thread, and whether to stream it (default true). */
 export const StreamParamsSchema = z.strictObject({
@@ -63,10 +57,7 @@ export class ThreadStreams {
   async handle(params: unknown): Promise<StreamResult> {
     const parsed = parseArguments(StreamParamsSchema, params ?? {});
     if (!parsed.success) {
-      throw new McpError(
-        ErrorCode.InvalidParams,
-        `Invalid ${STREAM_METHOD} params: ${parsed.problem}`,
-      );
+      throw RequestError.invalidParams(`Invalid ${STREAM_METHOD} params: ${parsed.problem}`);
     }
     const { threadId, stream = true } = parsed.data;
     this.stop(threadId);
@@ -76,7 +67,7 @@ export class ThreadStreams {
       thread = await this.load(threadId);
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error);
-      throw new McpError(ErrorCode.InvalidParams, `Failed to load thread ${threadId}: ${reason}`);
+      throw RequestError.invalidParams(`Failed to load thread ${threadId}: ${reason}`);
     }
     this.stop(threadId);
     const subscription = thread.subscribe({ replay: true, maxQueuedBytes: STREAM_QUEUE_BYTES });

@@ -1,4 +1,4 @@
-import { mkdtempSync, realpathSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -44,6 +44,8 @@ export interface TestClient {
   readonly notifications: Received[];
   /** The elicitations the server sent (their raw params), in order. */
   readonly elicitations: RawElicitation[];
+  /** Every message the server sent, in order of arrival. */
+  readonly received: JSONRPCMessage[];
   /** The server process's stderr so far. */
   stderr(): string;
   /** `codex/event` messages of one request, in order. */
@@ -114,6 +116,7 @@ async function startClient(
   );
   const notifications: Received[] = [];
   const elicitations: RawElicitation[] = [];
+  const received: JSONRPCMessage[] = [];
   client.fallbackNotificationHandler = async (notification) => {
     notifications.push({
       method: notification.method,
@@ -134,6 +137,7 @@ async function startClient(
   // raw request keeps them (the codex_* correlation fields).
   const deliver = transport.onmessage;
   transport.onmessage = (message: JSONRPCMessage) => {
+    received.push(message);
     if ('method' in message && message.method === 'elicitation/create' && 'id' in message)
       elicitations.push(message.params as RawElicitation);
     deliver?.(message);
@@ -143,6 +147,7 @@ async function startClient(
     transport,
     notifications,
     elicitations,
+    received,
     stderr: () => stderr,
     eventsOf(requestId) {
       return notifications
@@ -164,4 +169,29 @@ export async function until(check: () => boolean, what: string, timeoutMs = 10_0
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
+}
+
+/** Pids of processes whose command line contains `marker` (read from /proc). */
+export function processesMatching(marker: string): number[] {
+  const pids: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
+    try {
+      const cmdline = readFileSync(`/proc/${entry}/cmdline`, 'utf8').replaceAll('\0', ' ');
+      if (cmdline.includes(marker)) pids.push(Number(entry));
+    } catch {
+      // The process ended while we looked.
+    }
+  }
+  return pids;
+}
+
+/** The text of the rollout of `threadId` under `codexHome` ('' while there is none). */
+export function rolloutOf(codexHome: string, threadId: string): string {
+  const sessions = join(codexHome, 'sessions');
+  if (!existsSync(sessions)) return '';
+  const found = readdirSync(sessions, { recursive: true, encoding: 'utf8' }).find((name) =>
+    name.endsWith(`${threadId}.jsonl`),
+  );
+  return found ? readFileSync(join(sessions, found), 'utf8') : '';
 }

@@ -238,16 +238,16 @@ describe('codex-mcp-server over stdio', () => {
     const prefix = 'Failed to parse configuration for Codex tool: ';
     expect(await call('codex', {})).toBe(`${prefix}missing field \`prompt\``);
     expect(await call('codex', { prompt: 42 })).toBe(
-      `${prefix}invalid type: integer, expected a string`,
+      `${prefix}invalid type: integer, expected a string at \`prompt\``,
     );
     expect(await call('codex', { prompt: 'x', 'approval-policy': 'sometimes-secret' })).toBe(
-      `${prefix}unknown variant, expected one of \`untrusted\`, \`on-request\`, \`never\``,
+      `${prefix}unknown variant, expected one of \`untrusted\`, \`on-request\`, \`never\` at \`approval-policy\``,
     );
     expect(await call('codex', { prompt: 'x', unknownKey: 1 })).toBe(
       `${prefix}unknown field \`unknownKey\`, expected one of \`prompt\`, \`model\`, \`profile\`, \`cwd\`, \`approval-policy\`, \`sandbox\`, \`config\`, \`base-instructions\`, \`developer-instructions\`, \`compact-prompt\``,
     );
     expect(await call('codex', { prompt: 'x', config: 'hunter2' })).toBe(
-      `${prefix}invalid type: a string, expected a map`,
+      `${prefix}invalid type: a string, expected a map at \`config\``,
     );
     expect(await call('codex-reply', { prompt: 'x' })).toBe(
       'Failed to parse arguments for codex-reply: either threadId or conversationId must be provided',

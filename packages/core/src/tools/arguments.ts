@@ -69,7 +69,8 @@ export type ParsedArguments<T> =
  * Parses already-decoded arguments (a JSON object) with `schema`; a failure comes back as
  * serde's wording of the first problem (`missing field \`prompt\``, `unknown variant
  * \`sometimes\`, expected \`on-request\` or \`never\``, `unknown field \`x\`, expected one of …`).
- * Values are only quoted back with `quoteValues` (never for input that may hold secrets).
+ * Values are only quoted back with `quoteValues` (never for input that may hold secrets); without
+ * them, the message names the field instead (`… at \`prompt\``).
  */
 export function parseArguments<Schema extends z.ZodType>(
   schema: Schema,
@@ -82,10 +83,15 @@ export function parseArguments<Schema extends z.ZodType>(
   const parsed = schema.safeParse(value);
   if (parsed.success) return { success: true, data: parsed.data };
   const issue = parsed.error.issues[0];
-  const problem = issue
-    ? describeIssue(issue, value, schema, options.quoteValues ?? false)
-    : parsed.error.message;
-  return { success: false, problem };
+  if (!issue) return { success: false, problem: parsed.error.message };
+  const quote = options.quoteValues ?? false;
+  const problem = describeIssue(issue, value, schema, quote);
+  // serde does not say where; without the value to go by, say which field it is.
+  const named = quote || issue.path.length === 0 || /^(missing|unknown) field/.test(problem);
+  return {
+    success: false,
+    problem: named ? problem : `${problem} at \`${issue.path.map(String).join('.')}\``,
+  };
 }
 
 function invalidArguments(detail: string, cause?: unknown): ToolArgumentsError {
