@@ -207,11 +207,15 @@ async function askApproval(
     eventId: event.id,
   });
   let decision: core.ReviewDecision;
+  // Its own signal, let go of once answered: the SDK tells the client a request was cancelled
+  // whenever its signal aborts, answered or not.
+  const asking = new AbortController();
+  const stopAsking = () => asking.abort();
+  turnEnded.addEventListener('abort', stopAsking, { once: true });
   try {
-    const answer = await context.elicit(params, {
-      signal: turnEnded,
-      timeoutMs: context.approvalTimeoutMs,
-    });
+    const answer = await context
+      .elicit(params, { signal: asking.signal, timeoutMs: context.approvalTimeoutMs })
+      .finally(() => turnEnded.removeEventListener('abort', stopAsking));
     const picked = decisionOf(answer);
     if (picked === null) {
       context.logger.warn(

@@ -165,16 +165,15 @@ describe('faults on the wire', () => {
         params: { name: 'codex', arguments: { prompt: 'long', cwd: harness.cwd } },
       });
       await until(() => processesMatching(marker).length > 0, 'the command');
-      const threadId = (
-        raw.messages.find((m) => m.method === 'codex/event')?.params as {
-          _meta: { threadId: string };
-        }
-      )._meta.threadId;
+      const event = raw.messages.find((m) => m.method === 'codex/event');
+      const threadId = (event?.params as { _meta: { threadId: string } } | undefined)?._meta
+        .threadId;
+      expect(threadId).toBeDefined();
       if (ending === 'SIGTERM') raw.child.kill('SIGTERM');
       else raw.child.stdin.end();
       expect(await raw.exited).toBe(0);
       expect(processesMatching(marker)).toStrictEqual([]);
-      expect(rolloutOf(harness.home.path, threadId)).toContain('"turn_aborted"');
+      expect(rolloutOf(harness.home.path, threadId ?? '')).toContain('"turn_aborted"');
     });
   }
 

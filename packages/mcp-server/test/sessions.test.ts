@@ -48,7 +48,7 @@ describe('threads across calls, restarts and cancellation', () => {
         n.method === 'codex/event' &&
         (n.params.msg as { type: string }).type === 'exec_command_begin',
     );
-    const threadId = (begun?.params._meta as { threadId: string }).threadId;
+    const threadId = (begun?.params._meta as { threadId?: string } | undefined)?.threadId ?? '';
     controller.abort('user cancelled');
     await rejected;
     // The turn ends as interrupted and nothing is left running.
@@ -102,7 +102,8 @@ describe('threads across calls, restarts and cancellation', () => {
       arguments: { prompt: 'slow', cwd: harness.cwd },
     });
     await until(() => mcp.eventsOf(1).some((msg) => msg.type === 'task_started'), 'the turn');
-    const threadId = (mcp.notifications[0]?.params._meta as { threadId: string }).threadId;
+    const threadId =
+      (mcp.notifications[0]?.params._meta as { threadId?: string } | undefined)?.threadId ?? '';
     const busy = (await mcp.client.callTool({
       name: 'codex-reply',
       arguments: { threadId, prompt: 'me too' },
@@ -164,9 +165,12 @@ describe('codex/stream (seed 004 streaming control)', () => {
     expect(initialAt).toBeGreaterThan(answerAt);
     const initial = mcp.notifications.find((n) => n.method === 'notifications/initial_state');
     expect(initial?.params._meta).toStrictEqual({ threadId });
-    const replayed = (
-      initial?.params.initial_state as { events: Array<{ id: string; msg: { type: string } }> }
-    ).events;
+    const replayed =
+      (
+        initial?.params.initial_state as
+          | { events: Array<{ id: string; msg: { type: string } }> }
+          | undefined
+      )?.events ?? [];
     // The first turn is replayed whole (no deltas: those are live only).
     expect(replayed.map((e) => e.msg.type)).toContain('task_complete');
     expect(replayed.some((e) => e.msg.type === 'agent_message_delta')).toBe(false);

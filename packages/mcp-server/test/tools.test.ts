@@ -4,7 +4,7 @@ import { functionCall, scripted } from '@codex/test-support';
 import { CallToolResultSchema } from '@modelcontextprotocol/sdk/types.js';
 import { Ajv } from 'ajv';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type Harness, startHarness, until } from './harness.js';
+import { type Harness, startHarness } from './harness.js';
 
 let harness: Harness | undefined;
 afterEach(async () => {
@@ -19,8 +19,9 @@ interface ToolResult {
   isError?: boolean;
 }
 
-const inputOf = (n: number) =>
-  (harness?.mock.requests[n]?.body as { input: Array<Record<string, unknown>> }).input;
+const inputOf = (n: number): Array<Record<string, unknown>> =>
+  (harness?.mock.requests[n]?.body as { input?: Array<Record<string, unknown>> } | undefined)
+    ?.input ?? [];
 
 const functionOutput = (n: number): string =>
   String(inputOf(n).find((item) => item.type === 'function_call_output')?.output ?? '');
@@ -141,6 +142,10 @@ describe('codex-mcp-server over stdio', () => {
       codex_command: ['/bin/bash', '-lc', 'touch accepted.txt && echo ran'],
       codex_cwd: harness.cwd,
     });
+    // An answered elicitation is not cancelled afterwards.
+    expect(mcp.received.some((m) => 'method' in m && m.method === 'notifications/cancelled')).toBe(
+      false,
+    );
     // The approval request is also among the call's events, before the command runs.
     const types = mcp.eventsOf(Number(asked?.codex_mcp_tool_call_id)).map((msg) => msg.type);
     expect(types.indexOf('exec_approval_request')).toBeLessThan(types.indexOf('exec_command_end'));

@@ -78,7 +78,10 @@ export function parseArguments<Schema extends z.ZodType>(
   options: { readonly quoteValues?: boolean } = {},
 ): ParsedArguments<z.infer<Schema>> {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    return { success: false, problem: `invalid type: ${describeValue(value, false)}, expected a map` };
+    return {
+      success: false,
+      problem: `invalid type: ${describeValue(value, false)}, expected a map`,
+    };
   }
   const parsed = schema.safeParse(value);
   if (parsed.success) return { success: true, data: parsed.data };
