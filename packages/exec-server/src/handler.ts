@@ -7,6 +7,7 @@ import {
   JsonRpcError,
 } from '@codex/protocol';
 import { type ExecServerConfig, resolveConfig } from './config.js';
+import { orphanGuard } from './orphan-guard.js';
 import {
   type LiveProcess,
   type ProcessExit,
@@ -337,6 +338,7 @@ export class ExecServerHandler {
     }
     for (const entry of entries) {
       if (entry.killTimer) clearTimeout(entry.killTimer);
+      orphanGuard().release(entry.live.pid);
       for (const wake of entry.waiters) wake();
     }
   }
@@ -401,7 +403,11 @@ export class ExecServerHandler {
     this.exitedOrder.push(entry.id);
     while (this.exitedOrder.length > this.config.maxExitedProcessesPerConnection) {
       const evicted = this.exitedOrder.shift();
-      if (evicted !== undefined) this.processes.delete(evicted);
+      if (evicted === undefined) continue;
+      const gone = this.processes.get(evicted);
+      this.processes.delete(evicted);
+      // Forgotten: its group is no longer ours to kill.
+      if (gone) orphanGuard().release(gone.live.pid);
     }
     try {
       this.sink.exited({ processId: entry.id, exitCode: exit.exitCode, signal: exit.signal });

@@ -7,6 +7,7 @@ import type { Readable } from 'node:stream';
 import { CodexError, type Logger } from '@codex/common';
 import type { exec } from '@codex/protocol';
 import type { IPty } from 'node-pty';
+import { orphanGuard } from './orphan-guard.js';
 
 type ExecOutputStream = exec.ExecOutputStream;
 type TerminalSize = exec.TerminalSize;
@@ -202,6 +203,8 @@ async function spawnPipes(
   });
   // No pid: the OS refused (the error event follows); the slot is free again at once.
   if (child.pid === undefined) release?.();
+  // From its first moment, the group dies with this process (its owner releases it).
+  else orphanGuard().track(child.pid);
   await new Promise<void>((resolve, reject) => {
     const onSpawn = () => {
       child.off('error', onError);
@@ -370,6 +373,7 @@ async function spawnPty(
       { cause: error },
     );
   }
+  orphanGuard().track(term.pid);
   let exited = false;
   const deliver = (data: Buffer | string) => {
     const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;

@@ -259,3 +259,27 @@ describe('the request concurrency limit', () => {
     await server.close();
   }, 20_000);
 });
+
+describe('a server killed with SIGKILL', () => {
+  it('leaves no command behind: pipe and PTY groups, background children included, are killed', async () => {
+    const { session } = open();
+    await session.handshake();
+    // Unique durations name the processes; `sleep 41.31 &` is a background child in the group.
+    const pipeLeader = 'sleep 41.32';
+    const background = 'sleep 41.31';
+    const ptyCommand = 'sleep 41.33';
+    await session.call(
+      1,
+      'process/start',
+      start('pipe', ['sh', '-c', `${background} & ${pipeLeader}`]),
+    );
+    await session.call(2, 'process/start', start('pty', ['sleep', '41.33'], { tty: true }));
+    for (const command of [pipeLeader, background, ptyCommand])
+      await until(5_000, () => processesMatching(command).length > 0);
+    session.child.kill('SIGKILL');
+    await exitOf(session.child);
+    // The watchdog saw its pipe close and killed every group the server had started.
+    for (const command of [pipeLeader, background, ptyCommand])
+      await until(5_000, () => processesMatching(command).length === 0);
+  });
+});

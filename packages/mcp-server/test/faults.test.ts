@@ -177,6 +177,28 @@ describe('faults on the wire', () => {
     });
   }
 
+  it('SIGKILL mid-turn: the command the turn was running dies with the server', async () => {
+    harness = await startHarness();
+    const marker = `mcp-sigkill-${process.pid}-${Date.now()}`;
+    harness.mock.enqueue(
+      scripted.items([
+        functionCall('exec_command', { cmd: `sleep 30; echo ${marker}`, yield_time_ms: 60_000 }),
+      ]),
+    );
+    const raw = RawClient.start(harness);
+    await raw.initialize();
+    raw.send({
+      jsonrpc: '2.0',
+      id: 1,
+      method: 'tools/call',
+      params: { name: 'codex', arguments: { prompt: 'long', cwd: harness.cwd } },
+    });
+    await until(() => processesMatching(marker).length > 0, 'the command');
+    raw.child.kill('SIGKILL');
+    await raw.exited;
+    await until(() => processesMatching(marker).length === 0, 'the command to die', 5_000);
+  });
+
   it('a client that stops reading does not stall the turn or grow memory; reading again gets the answer', async () => {
     harness = await startHarness();
     const text = 'word '.repeat(20_000);
