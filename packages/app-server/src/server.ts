@@ -4,10 +4,10 @@ import type {
   AuthManager,
   Config,
   LoadedConfig,
-  ModelClient,
   Sandbox,
   Thread,
   ThreadConfigRequest,
+  ThreadHostOptions,
   ThreadManager,
 } from '@codex/core';
 import { readThreadSummary, ThreadHost } from '@codex/core';
@@ -21,25 +21,11 @@ import { serverIncoming, serverOutgoing } from './tables.js';
 import { type LoadedThreadFacts, threadObject } from './thread-view.js';
 import { APP_SERVER_VERSION } from './version.js';
 
-/** Options of {@link AppServer.create}. */
-export interface AppServerOptions {
-  /** Default `$CODEX_HOME`, else `~/.codex`. */
-  readonly codexHome?: string;
-  /** `-c key=value` overrides, applied to every thread's config. */
-  readonly cliOverrides?: readonly string[];
-  /** `--profile`. */
-  readonly profile?: string;
-  /** Refuse unknown config keys instead of warning. */
-  readonly strictConfig?: boolean;
-  readonly env?: Readonly<Record<string, string | undefined>>;
-  readonly logger?: Logger;
-  /** Default: a model client per thread, from its config. */
-  readonly modelClient?: ModelClient;
-  /** Default: an in-process exec-server. */
-  readonly execServer?: ExecServerClient;
-  readonly sandbox?: Sandbox;
-  /** Unload a thread nobody follows after this long. Default 30 minutes. */
-  readonly idleUnloadMs?: number;
+/**
+ * Options of {@link AppServer.create}: where threads come from ({@link ThreadHostOptions}: the
+ * config, credentials, exec-server, sandbox), and the limits of each client connection.
+ */
+export interface AppServerOptions extends ThreadHostOptions {
   /** Largest accepted message, in bytes. Default 16 MiB. */
   readonly maxMessageBytes?: number;
   /** Requests one client may have running at once. Default 128. */
@@ -52,8 +38,6 @@ export interface AppServerOptions {
    * Default 64 MiB.
    */
   readonly maxClientBacklogBytes?: number;
-  /** The OAuth issuer of ChatGPT logins and token refreshes. Default `https://auth.openai.com`. */
-  readonly issuer?: string;
   /** Port of the ChatGPT login's callback server. Default 1455; 0 picks a free one. */
   readonly loginPort?: number;
 }

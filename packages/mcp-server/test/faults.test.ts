@@ -147,53 +147,50 @@ describe('faults on the wire', () => {
     expect(raw.stderr).toContain('unusable answer to the approval of call call_raw; declined');
   });
 
-  for (const ending of ['stdin closed', 'SIGTERM'] as const) {
-    it(`${ending} mid-turn: the turn is interrupted and recorded, its command killed, the server exits 0`, async () => {
-      harness = await startHarness();
-      const marker = `mcp-${ending.replace(' ', '-')}-${process.pid}-${Date.now()}`;
-      harness.mock.enqueue(
-        scripted.items([
-          functionCall('exec_command', { cmd: `sleep 30; echo ${marker}`, yield_time_ms: 60_000 }),
-        ]),
-      );
-      const raw = RawClient.start(harness);
-      await raw.initialize();
-      raw.send({
-        jsonrpc: '2.0',
-        id: 1,
-        method: 'tools/call',
-        params: { name: 'codex', arguments: { prompt: 'long', cwd: harness.cwd } },
-      });
-      await until(() => processesMatching(marker).length > 0, 'the command');
-      const event = raw.messages.find((m) => m.method === 'codex/event');
-      const threadId = (event?.params as { _meta: { threadId: string } } | undefined)?._meta
-        .threadId;
-      expect(threadId).toBeDefined();
-      if (ending === 'SIGTERM') raw.child.kill('SIGTERM');
-      else raw.child.stdin.end();
-      expect(await raw.exited).toBe(0);
-      expect(processesMatching(marker)).toStrictEqual([]);
-      expect(rolloutOf(harness.home.path, threadId ?? '')).toContain('"turn_aborted"');
-    });
-  }
-
-  it('SIGKILL mid-turn: the command the turn was running dies with the server', async () => {
-    harness = await startHarness();
-    const marker = `mcp-sigkill-${process.pid}-${Date.now()}`;
-    harness.mock.enqueue(
+  /** A server whose turn is running a long command; resolves once the command runs. */
+  async function serverRunningCommand(
+    h: Harness,
+    label: string,
+  ): Promise<{ raw: RawClient; marker: string; threadId: string }> {
+    const marker = `mcp-${label}-${process.pid}-${Date.now()}`;
+    h.mock.enqueue(
       scripted.items([
         functionCall('exec_command', { cmd: `sleep 30; echo ${marker}`, yield_time_ms: 60_000 }),
       ]),
     );
-    const raw = RawClient.start(harness);
+    const raw = RawClient.start(h);
     await raw.initialize();
     raw.send({
       jsonrpc: '2.0',
       id: 1,
       method: 'tools/call',
-      params: { name: 'codex', arguments: { prompt: 'long', cwd: harness.cwd } },
+      params: { name: 'codex', arguments: { prompt: 'long', cwd: h.cwd } },
     });
     await until(() => processesMatching(marker).length > 0, 'the command');
+    const event = raw.messages.find((m) => m.method === 'codex/event');
+    const threadId = (event?.params as { _meta: { threadId: string } } | undefined)?._meta.threadId;
+    if (!threadId) throw new Error('no codex/event with a thread id');
+    return { raw, marker, threadId };
+  }
+
+  for (const ending of ['stdin closed', 'SIGTERM'] as const) {
+    it(`${ending} mid-turn: the turn is interrupted and recorded, its command killed, the server exits 0`, async () => {
+      harness = await startHarness();
+      const { raw, marker, threadId } = await serverRunningCommand(
+        harness,
+        ending.replace(' ', '-'),
+      );
+      if (ending === 'SIGTERM') raw.child.kill('SIGTERM');
+      else raw.child.stdin.end();
+      expect(await raw.exited).toBe(0);
+      expect(processesMatching(marker)).toStrictEqual([]);
+      expect(rolloutOf(harness.home.path, threadId)).toContain('"turn_aborted"');
+    });
+  }
+
+  it('SIGKILL mid-turn: the command the turn was running dies with the server', async () => {
+    harness = await startHarness();
+    const { raw, marker } = await serverRunningCommand(harness, 'sigkill');
     raw.child.kill('SIGKILL');
     await raw.exited;
     await until(() => processesMatching(marker).length === 0, 'the command to die', 5_000);

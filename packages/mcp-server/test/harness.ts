@@ -18,6 +18,13 @@ export const BIN = fileURLToPath(new URL('../dist/bin.js', import.meta.url));
 /** The params of an `elicitation/create` as sent (with the codex_* fields). */
 export type RawElicitation = ElicitRequest['params'] & Record<string, unknown>;
 
+/** What a `codex` / `codex-reply` call returned. */
+export interface ToolResult {
+  content: Array<{ type: string; text: string }>;
+  structuredContent?: { threadId: string; content: string };
+  isError?: boolean;
+}
+
 /** A notification the client received. */
 export interface Received {
   readonly method: string;

@@ -1,19 +1,20 @@
 import { functionCall, scripted } from '@codex/test-support';
 import { afterEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { type Harness, processesMatching, rolloutOf, startHarness, until } from './harness.js';
+import {
+  type Harness,
+  processesMatching,
+  rolloutOf,
+  startHarness,
+  type ToolResult,
+  until,
+} from './harness.js';
 
 let harness: Harness | undefined;
 afterEach(async () => {
   await harness?.dispose();
   harness = undefined;
 });
-
-interface ToolResult {
-  content: Array<{ type: string; text: string }>;
-  structuredContent?: { threadId: string; content: string };
-  isError?: boolean;
-}
 
 const StreamResultSchema = z.object({ threadId: z.string(), streaming: z.boolean() });
 

@@ -4,20 +4,13 @@ import { functionCall, scripted } from '@codex/test-support';
 import { CallToolResultSchema } from '@modelcontextprotocol/sdk/types.js';
 import { Ajv } from 'ajv';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type Harness, startHarness } from './harness.js';
+import { type Harness, startHarness, type ToolResult } from './harness.js';
 
 let harness: Harness | undefined;
 afterEach(async () => {
   await harness?.dispose();
   harness = undefined;
 });
-
-/** What a `codex` / `codex-reply` call returned. */
-interface ToolResult {
-  content: Array<{ type: string; text: string }>;
-  structuredContent?: { threadId: string; content: string };
-  isError?: boolean;
-}
 
 const inputOf = (n: number): Array<Record<string, unknown>> =>
   (harness?.mock.requests[n]?.body as { input?: Array<Record<string, unknown>> } | undefined)
