@@ -311,4 +311,19 @@ describe('ThreadManager', () => {
     expect(threads.listLoaded()).toStrictEqual([]);
     expect(readFileSync(thread.rolloutPath ?? '', 'utf8')).toContain('"task_complete"');
   });
+
+  it('a thread whose last subscriber left unloads after the idle time too', async () => {
+    fresh();
+    const threads = await manager({ idleUnloadMs: 200 });
+    const thread = await threads.startThread();
+    // Followed for a while, then let go: the idle clock starts again.
+    const follower = thread.subscribe();
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    expect(threads.listLoaded()).toStrictEqual([thread.id]);
+    follower.close();
+    const deadline = Date.now() + 5_000;
+    while (threads.listLoaded().length > 0 && Date.now() < deadline)
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(threads.listLoaded()).toStrictEqual([]);
+  });
 });

@@ -27,13 +27,20 @@ for g in $groups; do kill -s KILL -- "-$g" 2>/dev/null; done
 export class OrphanGuard {
   private watchdog: ChildProcess | null = null;
   private broken = false;
-  private readonly tracked = new Set<number>();
+  /** Tracked groups and how many owners track each. */
+  private readonly tracked = new Map<number, number>();
+  private sweeper: ReturnType<typeof setInterval> | null = null;
 
-  constructor(private readonly logger: Logger = defaultLogger) {}
+  constructor(private logger: Logger = defaultLogger) {}
+
+  /** Where the guard's own problems are logged (the first exec-server handler's logger). */
+  useLogger(logger: Logger): void {
+    this.logger = logger;
+  }
 
   /** Process groups the watchdog will kill. */
   get groups(): readonly number[] {
-    return [...this.tracked];
+    return [...this.tracked.keys()];
   }
 
   /** The watchdog's pid (null before the first group, or if it could not start). */
@@ -41,17 +48,42 @@ export class OrphanGuard {
     return this.watchdog?.pid ?? null;
   }
 
-  /** Kill group `pgid` if this process dies while it is tracked. */
+  /** Kill group `pgid` if this process dies while it is tracked (counted per call). */
   track(pgid: number): void {
-    if (this.tracked.has(pgid)) return;
-    this.tracked.add(pgid);
-    this.send(`+${pgid}`);
+    // A group found dead is dropped first: its number may be the one being tracked now.
+    this.sweep();
+    const owners = this.tracked.get(pgid) ?? 0;
+    this.tracked.set(pgid, owners + 1);
+    if (owners === 0) this.send(`+${pgid}`);
+    this.sweeper ??= setInterval(() => this.sweep(), SWEEP_INTERVAL_MS);
+    this.sweeper.unref?.();
   }
 
-  /** Stops tracking `pgid` (its processes are gone, or were killed by their owner). */
+  /** One owner stops tracking `pgid`; the group is let go when none is left. */
   release(pgid: number): void {
-    if (!this.tracked.delete(pgid)) return;
-    this.send(`-${pgid}`);
+    const owners = this.tracked.get(pgid);
+    if (owners === undefined) return;
+    if (owners > 1) {
+      this.tracked.set(pgid, owners - 1);
+      return;
+    }
+    this.forget(pgid);
+  }
+
+  /**
+   * Lets go of groups with no process left, so that the watchdog never kills a group number
+   * the system has since given to someone else.
+   */
+  sweep(): void {
+    for (const pgid of [...this.tracked.keys()]) if (!groupExists(pgid)) this.forget(pgid);
+    if (this.tracked.size === 0 && this.sweeper) {
+      clearInterval(this.sweeper);
+      this.sweeper = null;
+    }
+  }
+
+  private forget(pgid: number): void {
+    if (this.tracked.delete(pgid)) this.send(`-${pgid}`);
   }
 
   private send(line: string): void {
@@ -95,10 +127,25 @@ export class OrphanGuard {
   }
 }
 
+/** How often groups are checked for having ended (while any is tracked). */
+const SWEEP_INTERVAL_MS = 30_000;
+
+function groupExists(pgid: number): boolean {
+  try {
+    process.kill(-pgid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: it exists but is not ours to signal (so not ours to kill either way).
+    return (error as NodeJS.ErrnoException).code !== 'ESRCH';
+  }
+}
+
 let shared: OrphanGuard | null = null;
 
 /** The process-wide guard every exec-server handler in this process uses. */
-export function orphanGuard(): OrphanGuard {
-  shared ??= new OrphanGuard();
+export function orphanGuard(logger?: Logger): OrphanGuard {
+  if (!shared) {
+    shared = new OrphanGuard(logger);
+  }
   return shared;
 }

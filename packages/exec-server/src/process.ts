@@ -204,7 +204,7 @@ async function spawnPipes(
   // No pid: the OS refused (the error event follows); the slot is free again at once.
   if (child.pid === undefined) release?.();
   // From its first moment, the group dies with this process (its owner releases it).
-  else orphanGuard().track(child.pid);
+  else orphanGuard(options.logger).track(child.pid);
   await new Promise<void>((resolve, reject) => {
     const onSpawn = () => {
       child.off('error', onError);
@@ -373,7 +373,7 @@ async function spawnPty(
       { cause: error },
     );
   }
-  orphanGuard().track(term.pid);
+  orphanGuard(options.logger).track(term.pid);
   let exited = false;
   const deliver = (data: Buffer | string) => {
     const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;

@@ -4,6 +4,7 @@ import { parseCli, USAGE } from './cli.js';
 import { CodexMcpServer } from './server.js';
 
 const NAME = 'codex-mcp-server';
+const SHUTDOWN_DEADLINE_MS = 20_000;
 
 async function main(): Promise<number> {
   let options: ReturnType<typeof parseCli>;
@@ -29,14 +30,29 @@ async function main(): Promise<number> {
   const ended = new Promise<string>((resolve) => {
     process.stdin.once('end', () => resolve('end of input'));
     process.stdin.once('close', () => resolve('input closed'));
+    // The client closed its end of our output (EPIPE): it is gone.
+    process.stdout.on('error', () => resolve('output closed'));
     connection.onClose(() => resolve('client gone'));
     process.once('SIGINT', () => resolve('SIGINT'));
     process.once('SIGTERM', () => resolve('SIGTERM'));
   });
   await ended;
-  // Running turns are interrupted and rollouts flushed before exiting.
-  await server.close();
-  return 0;
+  // Running turns are interrupted and rollouts flushed before exiting; if that hangs, exit
+  // anyway (the exec-server's watchdog then ends the commands still running).
+  const closed = server.close().then(
+    () => 0,
+    (error: unknown) => {
+      process.stderr.write(`${NAME}: shutdown failed: ${String(error)}\n`);
+      return 1;
+    },
+  );
+  const deadline = new Promise<number>((resolve) => {
+    setTimeout(() => {
+      process.stderr.write(`${NAME}: shutdown took over ${SHUTDOWN_DEADLINE_MS} ms; exiting\n`);
+      resolve(1);
+    }, SHUTDOWN_DEADLINE_MS).unref();
+  });
+  return Promise.race([closed, deadline]);
 }
 
 main().then(

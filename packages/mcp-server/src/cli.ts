@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { isApprovalTimeout, MAX_APPROVAL_TIMEOUT_MS } from './wait.js';
 
 /** Usage text of `codex-mcp-server`. */
 export const USAGE = `Usage: codex-mcp-server [OPTIONS]
@@ -42,10 +43,13 @@ export function parseCli(argv: readonly string[]): McpServerCliOptions {
   let approvalTimeoutMs: number | undefined;
   if (timeout !== undefined) {
     const seconds = Number(timeout);
-    if (!/^\d+(\.\d+)?$/.test(timeout) || !(seconds > 0)) {
-      throw new Error('--approval-timeout takes a positive number of seconds');
+    const ms = Math.round(seconds * 1000);
+    if (!/^\d+(\.\d+)?$/.test(timeout) || !isApprovalTimeout(ms)) {
+      throw new Error(
+        `--approval-timeout takes a number of seconds from 0.001 to ${MAX_APPROVAL_TIMEOUT_MS / 1000}`,
+      );
     }
-    approvalTimeoutMs = Math.round(seconds * 1000);
+    approvalTimeoutMs = ms;
   }
   return {
     cliOverrides: values.config,

@@ -12,7 +12,12 @@ export {
   INITIAL_STATE,
   type InitialStateNotification,
 } from './notifications.js';
-export { CodexMcpServer, type CodexMcpServerOptions, McpConnection } from './server.js';
+export {
+  CodexMcpServer,
+  type CodexMcpServerOptions,
+  McpConnection,
+  type RunningCall,
+} from './server.js';
 export { STREAM_METHOD, type StreamResult } from './streams.js';
 export {
   CODEX_REPLY_TOOL,

@@ -29,6 +29,7 @@ import {
   toolResult,
 } from './turn-call.js';
 import { MCP_SERVER_VERSION } from './version.js';
+import { isApprovalTimeout, MAX_APPROVAL_TIMEOUT_MS, settledWithin } from './wait.js';
 
 /** Options of {@link CodexMcpServer.create}. */
 export interface CodexMcpServerOptions extends ThreadHostOptions {
@@ -71,8 +72,8 @@ const DEFAULT_APPROVAL_TIMEOUT_MS = 10 * 60 * 1000;
 export class CodexMcpServer {
   readonly logger: Logger;
   private readonly connections = new Set<McpConnection>();
-  /** Threads with a turn run by a tool call, and the call's request id. */
-  readonly busyThreads = new Map<string, RequestId>();
+  /** Threads with a turn run by a tool call (of any connection), and that call. */
+  private readonly busy = new Map<string, RunningCall>();
   private closing: Promise<void> | null = null;
 
   private constructor(
@@ -85,6 +86,12 @@ export class CodexMcpServer {
 
   /** Loads the config (failing on an invalid one) unless a host is given. */
   static async create(options: CodexMcpServerOptions = {}): Promise<CodexMcpServer> {
+    const timeout = options.approvalTimeoutMs;
+    if (timeout !== undefined && !isApprovalTimeout(timeout)) {
+      throw new RangeError(
+        `approvalTimeoutMs must be a whole number of ms from 1 to ${MAX_APPROVAL_TIMEOUT_MS}`,
+      );
+    }
     const host = options.host ?? (await ThreadHost.create(options));
     return new CodexMcpServer(
       host,
@@ -108,27 +115,60 @@ export class CodexMcpServer {
     return this.connections.size;
   }
 
+  /** The call running a turn on `threadId`, if any. */
+  runningOn(threadId: string): RunningCall | undefined {
+    return this.busy.get(threadId);
+  }
+
+  /** Marks `threadId` busy with `call`; false if another call has it. Synchronous. */
+  claim(threadId: string, call: RunningCall): boolean {
+    if (this.busy.has(threadId)) return false;
+    this.busy.set(threadId, call);
+    return true;
+  }
+
+  release(threadId: string, call: RunningCall): void {
+    if (this.busy.get(threadId) === call) this.busy.delete(threadId);
+  }
+
   /**
-   * Shuts down: running turns are interrupted (and recorded so), clients disconnected, rollouts
-   * flushed, threads unloaded, and the host closed if the server made it.
+   * Shuts down: running turns are interrupted (and recorded so) and clients disconnected; a host
+   * the server made is then closed (threads unloaded, rollouts flushed, commands ended). A shared
+   * host is left running for its other users (its idle threads unload on their own).
    */
   close(): Promise<void> {
     this.closing ??= (async () => {
       await Promise.all([...this.connections].map((connection) => connection.close()));
       if (this.ownsHost) await this.host.close();
-      else await this.host.unloadAll();
     })();
     return this.closing;
   }
 }
 
+/** A tool call running a turn. */
+export interface RunningCall {
+  readonly requestId: RequestId;
+  readonly thread: Thread;
+  /** Aborted when the client cancels the call. */
+  readonly signal: AbortSignal;
+  /** Settles when the call has answered (never rejects). */
+  readonly done: Promise<unknown>;
+}
+
+/** Tool calls one client may have running at once. */
+const MAX_CALLS_PER_CONNECTION = 64;
+/** How long closing waits for the client's running calls to end. */
+const SHUTDOWN_WAIT_MS = 15_000;
+/** How long a call waits for a cancelled call on the same thread to wind down. */
+const CANCELLED_CALL_WAIT_MS = 10_000;
+
 /** One client's MCP session: its running calls and the threads it streams. */
 export class McpConnection {
   readonly server: McpServer;
-  private readonly calls = new Map<RequestId, { thread: Thread; done: Promise<unknown> }>();
+  private readonly calls = new Map<RequestId, RunningCall>();
   private readonly streams: ThreadStreams;
   private readonly closeHandlers: Array<() => void> = [];
-  private closed = false;
+  private closing: Promise<void> | null = null;
 
   constructor(private readonly owner: CodexMcpServer) {
     this.server = new Server(
@@ -140,9 +180,13 @@ export class McpConnection {
     );
     // A client can send garbage at will: one line per kind of problem per 10 s, with a count.
     const throttle = new LogThrottle(owner.logger);
-    // The error's message may quote the input (a secret pasted by mistake): only its kind is logged.
-    this.server.onerror = (error) =>
-      throttle.warn(error.name, `bad input from the MCP client (${error.name}), skipped`);
+    // A parse error's message may quote the input (a secret pasted by mistake): only its kind
+    // is logged. Other errors (a response that could not be sent) are ours, logged as they are.
+    this.server.onerror = (error) => {
+      if (error.name === 'SyntaxError' || error.name === 'ZodError')
+        throttle.warn(error.name, `bad input from the MCP client (${error.name}), skipped`);
+      else throttle.warn(error.name, 'MCP connection error', error);
+    };
     this.server.onclose = () => {
       void this.shutDown().catch((error: unknown) =>
         owner.logger.error('could not clean up after an MCP client left', error),
@@ -181,9 +225,13 @@ export class McpConnection {
     await this.shutDown();
   }
 
-  private async shutDown(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
+  /** Runs once; every caller waits for the same clean-up. */
+  private shutDown(): Promise<void> {
+    this.closing ??= this.cleanUp();
+    return this.closing;
+  }
+
+  private async cleanUp(): Promise<void> {
     this.streams.closeAll();
     for (const { thread } of this.calls.values()) {
       try {
@@ -192,7 +240,9 @@ export class McpConnection {
         this.owner.logger.warn(`could not interrupt thread ${thread.id}`, error);
       }
     }
-    await Promise.all([...this.calls.values()].map((call) => call.done));
+    const calls = Promise.all([...this.calls.values()].map((call) => call.done));
+    if (!(await settledWithin(calls, SHUTDOWN_WAIT_MS)))
+      this.owner.logger.warn('running calls did not end in time; closing anyway');
     for (const handler of this.closeHandlers.splice(0)) handler();
   }
 
@@ -202,6 +252,19 @@ export class McpConnection {
     requestId: RequestId,
     signal: AbortSignal,
   ): Promise<CodexToolResult | { content: Array<{ type: 'text'; text: string }>; isError: true }> {
+    if (this.closing)
+      throw new RequestError(ErrorCode.ConnectionClosed, 'The server is shutting down');
+    if (this.calls.size >= MAX_CALLS_PER_CONNECTION) {
+      return {
+        content: [
+          {
+            type: 'text',
+            text: `Too many calls at once: ${MAX_CALLS_PER_CONNECTION} are running; wait for one to finish.`,
+          },
+        ],
+        isError: true,
+      };
+    }
     if (name !== CODEX_TOOL && name !== CODEX_REPLY_TOOL) {
       const known = `this server has '${CODEX_TOOL}' and '${CODEX_REPLY_TOOL}'`;
       return {
@@ -213,27 +276,37 @@ export class McpConnection {
     if ('error' in started)
       return { content: [{ type: 'text', text: started.error }], isError: true };
     const { thread, prompt, isNew } = started;
-    const busyWith = this.owner.busyThreads.get(thread.id);
+    // A call cancelled a moment ago is still winding its turn down: wait for it (bounded).
+    const previous = this.owner.runningOn(thread.id);
+    if (previous?.signal.aborted) await settledWithin(previous.done, CANCELLED_CALL_WAIT_MS);
+    const busyWith = this.owner.runningOn(thread.id);
     if (busyWith !== undefined || (!isNew && thread.session.busy)) {
-      const by = busyWith === undefined ? '' : ` (request ${String(busyWith)})`;
+      const by = busyWith === undefined ? '' : ` (request ${String(busyWith.requestId)})`;
       return toolResult(
         thread.id,
         `Thread ${thread.id} is already running a turn${by}; wait for it to finish or cancel it.`,
         true,
       );
     }
-    this.owner.busyThreads.set(thread.id, requestId);
-    const run = runTurnCall(thread, prompt, this.turnContext(requestId, signal), {
-      replay: isNew,
-    });
-    const done = run.catch(() => undefined);
-    this.calls.set(requestId, { thread, done });
+    let finished = () => {};
+    const call: RunningCall = {
+      requestId,
+      thread,
+      signal,
+      done: new Promise<void>((resolve) => {
+        finished = resolve;
+      }),
+    };
+    this.owner.claim(thread.id, call);
+    this.calls.set(requestId, call);
     try {
-      return await run;
+      return await runTurnCall(thread, prompt, this.turnContext(requestId, signal), {
+        replay: isNew,
+      });
     } finally {
       this.calls.delete(requestId);
-      if (this.owner.busyThreads.get(thread.id) === requestId)
-        this.owner.busyThreads.delete(thread.id);
+      this.owner.release(thread.id, call);
+      finished();
     }
   }
 
@@ -241,7 +314,7 @@ export class McpConnection {
     return {
       requestId,
       signal,
-      canElicit: this.server.getClientCapabilities()?.elicitation !== undefined,
+      canElicit: supportsFormElicitation(this.server.getClientCapabilities()?.elicitation),
       approvalTimeoutMs: this.owner.approvalTimeoutMs,
       logger: this.owner.logger,
       send: (notification) =>
@@ -312,6 +385,15 @@ export class McpConnection {
     const client = this.server.getClientVersion();
     return client ? `${client.name}; ${client.version}` : undefined;
   }
+}
+
+/**
+ * Whether a client's `elicitation` capability covers forms: `{}` (as before the spec had modes)
+ * or `{form: …}`; a client that declared only `{url: …}` cannot show one.
+ */
+function supportsFormElicitation(capability: unknown): boolean {
+  if (typeof capability !== 'object' || capability === null) return false;
+  return 'form' in capability || !('url' in capability);
 }
 
 function messageOf(error: unknown): string {

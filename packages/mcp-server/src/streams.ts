@@ -22,6 +22,8 @@ export interface StreamResult {
   readonly [key: string]: unknown;
 }
 
+/** Threads one client may stream at once. */
+const MAX_STREAMS = 64;
 /** Unread bytes a streamed thread may fall behind by before events are skipped. */
 const STREAM_QUEUE_BYTES = 16 * 1024 * 1024;
 
@@ -42,6 +44,9 @@ type NotifyingServer = Pick<Server, 'notification'> & {
  */
 export class ThreadStreams {
   private readonly active = new Map<string, ActiveStream>();
+  /** The latest request per thread: an older one still loading its thread gives way to it. */
+  private readonly latest = new Map<string, object>();
+  private closed = false;
 
   constructor(
     private readonly server: NotifyingServer,
@@ -60,23 +65,37 @@ export class ThreadStreams {
       throw RequestError.invalidParams(`Invalid ${STREAM_METHOD} params: ${parsed.problem}`);
     }
     const { threadId, stream = true } = parsed.data;
+    const request = {};
+    this.latest.set(threadId, request);
     this.stop(threadId);
-    if (!stream) return { threadId, streaming: false };
+    if (!stream) {
+      this.latest.delete(threadId);
+      return { threadId, streaming: false };
+    }
+    if (this.active.size >= MAX_STREAMS) {
+      this.latest.delete(threadId);
+      throw RequestError.invalidParams(
+        `Too many streamed threads: ${MAX_STREAMS} are streamed; stop one with \`stream: false\``,
+      );
+    }
     let thread: Thread;
     try {
       thread = await this.load(threadId);
     } catch (error) {
+      if (this.latest.get(threadId) === request) this.latest.delete(threadId);
       const reason = error instanceof Error ? error.message : String(error);
       throw RequestError.invalidParams(`Failed to load thread ${threadId}: ${reason}`);
     }
-    this.stop(threadId);
+    // A later request for this thread (say `stream: false`) or the client leaving wins.
+    if (this.latest.get(threadId) !== request || this.closed) return { threadId, streaming: false };
+    this.latest.delete(threadId);
     const subscription = thread.subscribe({ replay: true, maxQueuedBytes: STREAM_QUEUE_BYTES });
     const initial = subscription.takeQueued();
     this.active.set(threadId, { subscription });
     // After this handler's answer is written (it is sent once the handler returns).
     setImmediate(() => {
       this.pump(threadId, subscription, initial).catch((error: unknown) => {
-        this.logger.error(`streaming thread ${threadId} failed`, error);
+        this.logger.warn(`streaming thread ${threadId} stopped`, error);
       });
     });
     return { threadId, streaming: true };
@@ -90,7 +109,10 @@ export class ThreadStreams {
     stream.subscription.close();
   }
 
+  /** Stops every stream; requests still loading their thread start none. */
   closeAll(): void {
+    this.closed = true;
+    this.latest.clear();
     for (const threadId of [...this.active.keys()]) this.stop(threadId);
   }
 

@@ -11,6 +11,7 @@ import {
 } from './approvals.js';
 import { type CodexNotification, codexEvent, type RequestId } from './notifications.js';
 import type { CodexToolOutput } from './tools.js';
+import { settledWithin } from './wait.js';
 
 /** A `tools/call` result of the `codex` tools. */
 export interface CodexToolResult {
@@ -81,7 +82,7 @@ export async function runTurnCall(
   const forward = thread.subscribe({ replay: options.replay, maxQueuedBytes: FORWARD_QUEUE_BYTES });
   const control = thread.subscribe({ maxQueuedBytes: CONTROL_QUEUE_BYTES });
   const turnEnded = new AbortController();
-  const forwarded = forwardEvents(forward, context, threadId);
+  const forwarder = new Forwarder(forward, context, threadId);
   const interrupt = () => {
     try {
       thread.submit({ type: 'interrupt' });
@@ -99,10 +100,11 @@ export async function runTurnCall(
     }
     context.signal.addEventListener('abort', interrupt, { once: true });
     const outcome = await followTurn(thread, control, context, turnEnded.signal);
-    // The answer goes last: after the turn's events, and once the turn is recorded on disk.
-    await settleWithin(Promise.all([forwarded, thread.session.whenIdle()]), FLUSH_WAIT_MS, () =>
-      context.logger.warn(`the end of the turn on thread ${threadId} took too long`),
-    );
+    // The answer goes last: after the turn's events (unless some were skipped already: the end
+    // may be among them), and once the turn is recorded on disk.
+    const ending = [thread.session.whenIdle(), ...(forwarder.lagged ? [] : [forwarder.done])];
+    if (!(await settledWithin(Promise.all(ending), FLUSH_WAIT_MS)))
+      context.logger.warn(`the end of the turn on thread ${threadId} took too long`);
     return outcome;
   } finally {
     context.signal.removeEventListener('abort', interrupt);
@@ -113,30 +115,43 @@ export async function runTurnCall(
 }
 
 /** Sends the thread's events until the end of a turn; stops for good if the client is gone. */
-async function forwardEvents(
-  subscription: Subscription,
-  context: TurnCallContext,
-  threadId: string,
-): Promise<void> {
-  const meta = { threadId, requestId: context.requestId };
-  let lagged = false;
-  for await (const item of subscription) {
-    if (item.kind === 'lagged') {
-      if (!lagged) {
-        context.logger.warn(
-          `the client reads events of thread ${threadId} too slowly; ${item.missed} were skipped`,
-        );
+class Forwarder {
+  /** Settles once the turn's last event was sent (or sending stopped). Never rejects. */
+  readonly done: Promise<void>;
+  /** Whether events were skipped because the client read too slowly. */
+  lagged = false;
+
+  constructor(
+    private readonly subscription: Subscription,
+    private readonly context: TurnCallContext,
+    private readonly threadId: string,
+  ) {
+    this.done = this.run().catch((error: unknown) => {
+      context.logger.error(`forwarding the events of thread ${threadId} failed`, error);
+    });
+  }
+
+  private async run(): Promise<void> {
+    const { context, threadId } = this;
+    const meta = { threadId, requestId: context.requestId };
+    for await (const item of this.subscription) {
+      if (item.kind === 'lagged') {
+        if (!this.lagged) {
+          context.logger.warn(
+            `the client reads events of thread ${threadId} too slowly; ${item.missed} were skipped`,
+          );
+        }
+        this.lagged = true;
+        continue;
       }
-      lagged = true;
-      continue;
+      try {
+        await context.send(codexEvent(item.event, meta));
+      } catch (error) {
+        context.logger.warn(`stopped sending events of thread ${threadId} to the client`, error);
+        return;
+      }
+      if (isTerminal(item.event.msg)) return;
     }
-    try {
-      await context.send(codexEvent(item.event, meta));
-    } catch (error) {
-      context.logger.warn(`stopped sending events of thread ${threadId} to the client`, error);
-      return;
-    }
-    if (isTerminal(item.event.msg)) return;
   }
 }
 
@@ -160,7 +175,9 @@ async function followTurn(
     const { msg } = event;
     if (isApprovalRequest(msg)) {
       if (context.canElicit) {
-        void askApproval(thread, event, msg, context, turnEnded);
+        askApproval(thread, event, msg, context, turnEnded).catch((error: unknown) => {
+          context.logger.error(`asking about call ${msg.call_id} failed`, error);
+        });
       } else {
         refusal ??= noElicitationMessage(msg);
         answerApproval(thread, msg, 'abort', context.logger);
@@ -225,8 +242,9 @@ async function askApproval(
     }
     decision = picked ?? 'denied';
   } catch (error) {
-    // The turn ended (finished, interrupted, cancelled): nothing is left to answer.
-    if (turnEnded.aborted) return;
+    // The turn ended (finished, interrupted) or the call was cancelled (the client may be
+    // gone): the interrupt settles the approval; nothing is left to answer.
+    if (turnEnded.aborted || context.signal.aborted) return;
     if (error instanceof McpError && error.code === ErrorCode.RequestTimeout) {
       context.logger.warn(
         `nobody answered the approval of call ${request.call_id} within ${context.approvalTimeoutMs} ms; declined`,
@@ -251,22 +269,5 @@ function answerApproval(
     thread.submit({ type, id: request.call_id, decision });
   } catch (error) {
     logger.warn(`could not answer the approval of call ${request.call_id}`, error);
-  }
-}
-
-/** Waits for `promise` at most `ms`; calls `onTimeout` if it did not settle by then. */
-async function settleWithin(
-  promise: Promise<unknown>,
-  ms: number,
-  onTimeout: () => void,
-): Promise<void> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timedOut = new Promise<'timeout'>((resolve) => {
-    timer = setTimeout(() => resolve('timeout'), ms);
-  });
-  try {
-    if ((await Promise.race([promise, timedOut])) === 'timeout') onTimeout();
-  } finally {
-    clearTimeout(timer);
   }
 }

@@ -143,7 +143,11 @@ export class EventHub {
   private readonly options: Required<EventHubOptions>;
   private closed = false;
 
-  constructor(options: EventHubOptions = {}) {
+  /** `onEmpty` runs whenever the last subscriber leaves. */
+  constructor(
+    options: EventHubOptions = {},
+    private readonly onEmpty?: () => void,
+  ) {
     this.options = {
       maxReplayEvents: options.maxReplayEvents ?? 2_000,
       maxReplayBytes: options.maxReplayBytes ?? 8 * 1024 * 1024,
@@ -176,7 +180,9 @@ export class EventHub {
   ): Subscription {
     const subscription = new Subscription(
       options.maxQueuedBytes ?? this.options.subscriberQueueBytes,
-      (closed) => this.subscriptions.delete(closed),
+      (closed) => {
+        if (this.subscriptions.delete(closed) && this.subscriptions.size === 0) this.onEmpty?.();
+      },
     );
     if (this.closed) {
       subscription.close();

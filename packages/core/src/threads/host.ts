@@ -53,7 +53,8 @@ export interface ThreadConfigRequest {
 
 /**
  * What a server needs to run threads for its clients: the config loaded once, the credentials,
- * one exec-server and one sandbox probe, and a {@link ThreadManager} over them. The app-server
+ * one exec-server, the machine's sandbox (probed once for the server's own commands; the
+ * manager probes once for its threads unless given one), and a {@link ThreadManager} over them. The app-server
  * and the MCP server are both built on it, so a thread behaves the same whichever serves it.
  */
 export class ThreadHost {
@@ -175,7 +176,10 @@ export class ThreadHost {
 
   /** {@link unloadAll}, then ends the exec-server the host owns (and its processes). */
   async close(): Promise<void> {
-    await this.unloadAll();
-    if (this.execClient && !this.options.execServer) await this.execClient.close();
+    try {
+      await this.unloadAll();
+    } finally {
+      if (this.execClient && !this.options.execServer) await this.execClient.close();
+    }
   }
 }

@@ -1,3 +1,4 @@
+import { realpath } from 'node:fs/promises';
 import { defaultLogger, type Logger, uuidv7 } from '@codex/common';
 import { ExecServerClient } from '@codex/exec-server/client';
 import type { ModelAuthProvider } from '../auth/manager.js';
@@ -123,8 +124,11 @@ export class ThreadManager {
   /** Resumes a stored thread: its history is what the next model request carries. */
   async resumeThread(locator: ThreadLocator, options: ThreadStartOptions = {}): Promise<Thread> {
     const config = options.config ?? this.options.config;
-    const path = await resolveRolloutPath(config.codexHome, locator);
-    // Two callers resuming the same thread at once get the same thread (one loader).
+    // Two callers resuming the same thread at once get the same thread, loaded once (the
+    // first caller's options apply).
+    const found = await resolveRolloutPath(config.codexHome, locator);
+    // One spelling per file (a missing one fails below, with the loader's error).
+    const path = await realpath(found).catch(() => found);
     const pending = this.resuming.get(path);
     if (pending) return pending;
     const resuming = this.resumeFrom(path, config, options);

@@ -43,7 +43,8 @@ export class Thread {
     this.rolloutPath = options.rolloutPath;
     this.forkedFromId = options.forkedFromId ?? null;
     this.logger = options.logger ?? defaultLogger;
-    this.hub = new EventHub(options.hub);
+    // The last subscriber leaving makes the thread idle again: it may unload.
+    this.hub = new EventHub(options.hub, () => this.scheduleIdleCheck());
     this.pump = this.forward();
     this.scheduleIdleCheck();
   }
