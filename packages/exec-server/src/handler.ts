@@ -397,6 +397,8 @@ export class ExecServerHandler {
   private onExit(entry: ManagedProcess, exit: ProcessExit): void {
     if (entry.exit) return;
     entry.exit = exit;
+    // Most groups end with their leader: stop guarding a number the system may soon reuse.
+    orphanGuard().releaseIfEnded(entry.live.pid);
     if (entry.killTimer) clearTimeout(entry.killTimer);
     entry.resolveExited();
     for (const wake of entry.waiters) wake();

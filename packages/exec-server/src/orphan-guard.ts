@@ -22,7 +22,9 @@ for g in $groups; do kill -s KILL -- "-$g" 2>/dev/null; done
 /**
  * Kills the process groups this process started if it dies without doing so itself (SIGKILL,
  * a crash, OOM): commands must not outlive the agent that ran them. One watchdog shell per
- * process, started on first use; it costs nothing while this process lives.
+ * process, started before the first command; it costs nothing while this process lives. The
+ * one gap: a process killed inside the spawn call itself (after the OS created the command,
+ * before the call returned to register it) leaves that one command behind.
  */
 export class OrphanGuard {
   private watchdog: ChildProcess | null = null;
@@ -48,6 +50,15 @@ export class OrphanGuard {
     return this.watchdog?.pid ?? null;
   }
 
+  /**
+   * Starts the watchdog now if it is not running. Called before a process is created, so that
+   * tracking it right after is one synchronous write (no window in which this process could
+   * die with the new group not yet known to the watchdog).
+   */
+  prepare(): void {
+    this.start();
+  }
+
   /** Kill group `pgid` if this process dies while it is tracked (counted per call). */
   track(pgid: number): void {
     // A group found dead is dropped first: its number may be the one being tracked now.
@@ -68,6 +79,11 @@ export class OrphanGuard {
       return;
     }
     this.forget(pgid);
+  }
+
+  /** Lets go of `pgid` now if no process is left in it (called when its leader exits). */
+  releaseIfEnded(pgid: number): void {
+    if (this.tracked.has(pgid) && !groupExists(pgid)) this.forget(pgid);
   }
 
   /**
@@ -128,7 +144,7 @@ export class OrphanGuard {
 }
 
 /** How often groups are checked for having ended (while any is tracked). */
-const SWEEP_INTERVAL_MS = 30_000;
+const SWEEP_INTERVAL_MS = 5_000;
 
 function groupExists(pgid: number): boolean {
   try {

@@ -193,6 +193,7 @@ async function spawnPipes(
   const openStdin = request.openStdin === true;
   const [command = '', ...args] = request.argv;
   const release = options.admit?.();
+  orphanGuard(options.logger).prepare();
   const child: ChildProcess = spawn(command, args, {
     cwd: request.cwd,
     env: { ...request.env },
@@ -356,6 +357,7 @@ async function spawnPty(
   const size = request.size ?? { rows: 24, cols: 80 };
   let term: IPty;
   const release = options.admit?.();
+  orphanGuard(options.logger).prepare();
   try {
     term = pty.spawn(file, args, {
       name: request.env.TERM ?? 'xterm-256color',

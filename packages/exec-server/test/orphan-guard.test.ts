@@ -48,8 +48,19 @@ describe('OrphanGuard', () => {
     const pid = child.pid ?? 0;
     guard.track(pid);
     await new Promise((resolve) => child.once('exit', resolve));
+    guard.releaseIfEnded(pid);
+    expect(guard.groups).toStrictEqual([]);
+    const other = spawn('true', [], { detached: true, stdio: 'ignore' });
+    guard.track(other.pid ?? 0);
+    await new Promise((resolve) => other.once('exit', resolve));
     guard.sweep();
     expect(guard.groups).toStrictEqual([]);
+    // A live group stays tracked.
+    const live = group('40.17');
+    guard.track(live);
+    guard.releaseIfEnded(live);
+    guard.sweep();
+    expect(guard.groups).toStrictEqual([live]);
   });
 
   it('the watchdog kills what is tracked when its input ends, and only that', async () => {

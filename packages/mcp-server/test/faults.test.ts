@@ -4,7 +4,15 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { functionCall, scripted } from '@codex/test-support';
 import { afterEach, describe, expect, it } from 'vitest';
-import { BIN, type Harness, processesMatching, rolloutOf, startHarness, until } from './harness.js';
+import {
+  BIN,
+  type Harness,
+  processesMatching,
+  rolloutOf,
+  startHarness,
+  until,
+  untilGone,
+} from './harness.js';
 
 let harness: Harness | undefined;
 const children: ChildProcessWithoutNullStreams[] = [];
@@ -147,7 +155,10 @@ describe('faults on the wire', () => {
     expect(raw.stderr).toContain('unusable answer to the approval of call call_raw; declined');
   });
 
-  /** A server whose turn is running a long command; resolves once the command runs. */
+  /**
+   * A server whose turn is running a long command; resolves once the command runs. Not a login
+   * shell: a shell killed in the middle of its profile can leave the profile's locks behind.
+   */
   async function serverRunningCommand(
     h: Harness,
     label: string,
@@ -155,7 +166,11 @@ describe('faults on the wire', () => {
     const marker = `mcp-${label}-${process.pid}-${Date.now()}`;
     h.mock.enqueue(
       scripted.items([
-        functionCall('exec_command', { cmd: `sleep 30; echo ${marker}`, yield_time_ms: 60_000 }),
+        functionCall('exec_command', {
+          cmd: `sleep 30; echo ${marker}`,
+          yield_time_ms: 60_000,
+          login: false,
+        }),
       ]),
     );
     const raw = RawClient.start(h);
@@ -167,6 +182,8 @@ describe('faults on the wire', () => {
       params: { name: 'codex', arguments: { prompt: 'long', cwd: h.cwd } },
     });
     await until(() => processesMatching(marker).length > 0, 'the command');
+    // Begun: the exec-server has registered it (see OrphanGuard for the spawn call's own gap).
+    await until(() => raw.events().some((msg) => msg.type === 'exec_command_begin'), 'its begin');
     const event = raw.messages.find((m) => m.method === 'codex/event');
     const threadId = (event?.params as { _meta: { threadId: string } } | undefined)?._meta.threadId;
     if (!threadId) throw new Error('no codex/event with a thread id');
@@ -193,7 +210,27 @@ describe('faults on the wire', () => {
     const { raw, marker } = await serverRunningCommand(harness, 'sigkill');
     raw.child.kill('SIGKILL');
     await raw.exited;
-    await until(() => processesMatching(marker).length === 0, 'the command to die', 5_000);
+    await untilGone(marker, 'the command to die');
+  });
+
+  it('a client that closes its end of our output (EPIPE) is a client gone: clean exit', async () => {
+    harness = await startHarness();
+    const { raw, marker, threadId } = await serverRunningCommand(harness, 'epipe');
+    raw.child.stdout.destroy();
+    // Its answer to this fails with EPIPE; the server shuts down as for a closed input.
+    raw.send({ jsonrpc: '2.0', id: 2, method: 'tools/list' });
+    expect(await raw.exited).toBe(0);
+    expect(processesMatching(marker)).toStrictEqual([]);
+    expect(rolloutOf(harness.home.path, threadId)).toContain('"turn_aborted"');
+  });
+
+  it('refuses an approval timeout it cannot keep, naming the flag', async () => {
+    harness = await startHarness();
+    const raw = RawClient.start(harness, ['--approval-timeout', '99999999']);
+    expect(await raw.exited).toBe(2);
+    expect(raw.stderr).toContain(
+      'codex-mcp-server: --approval-timeout takes a number of seconds from 0.001 to 2147483.647',
+    );
   });
 
   it('a client that stops reading does not stall the turn or grow memory; reading again gets the answer', async () => {

@@ -202,3 +202,24 @@ export function rolloutOf(codexHome: string, threadId: string): string {
   );
   return found ? readFileSync(join(sessions, found), 'utf8') : '';
 }
+
+/**
+ * Waits until no process's command line contains `marker`; on timeout the error lists the
+ * processes still there (pid, group, parent, state), to tell a leak from a slow kill.
+ */
+export async function untilGone(marker: string, what: string, timeoutMs = 10_000): Promise<void> {
+  try {
+    await until(() => processesMatching(marker).length === 0, what, timeoutMs);
+  } catch (error) {
+    const left = processesMatching(marker).map((pid) => {
+      try {
+        const stat = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+        const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ');
+        return `pid ${pid} state ${stat[0]} ppid ${stat[1]} pgid ${stat[2]}: ${cmdline}`;
+      } catch {
+        return `pid ${pid} (gone)`;
+      }
+    });
+    throw new Error(`${(error as Error).message}; still running:\n${left.join('\n')}`);
+  }
+}

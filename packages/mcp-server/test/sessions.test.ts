@@ -25,7 +25,7 @@ const longCommandTurn = (marker: string) =>
   scripted.items([
     functionCall(
       'exec_command',
-      { cmd: `sleep 30; echo ${marker}`, yield_time_ms: 60_000 },
+      { cmd: `sleep 30; echo ${marker}`, yield_time_ms: 60_000, login: false },
       { callId: 'call_long' },
     ),
   ]);
@@ -44,29 +44,23 @@ describe('threads across calls, restarts and cancellation', () => {
     );
     const rejected = expect(call).rejects.toThrow(/user cancelled/);
     await until(() => processesMatching(marker).length > 0, 'the command to start');
-    const begun = mcp.notifications.find(
-      (n) =>
-        n.method === 'codex/event' &&
-        (n.params.msg as { type: string }).type === 'exec_command_begin',
-    );
-    const threadId = (begun?.params._meta as { threadId?: string } | undefined)?.threadId ?? '';
+    await until(() => mcp.eventsOf(1).length > 0, 'the first event');
+    const first = mcp.notifications.find((n) => n.method === 'codex/event');
+    const threadId = (first?.params._meta as { threadId?: string } | undefined)?.threadId ?? '';
     controller.abort('user cancelled');
     await rejected;
-    // The turn ends as interrupted and nothing is left running.
-    await until(() => mcp.eventsOf(1).some((msg) => msg.type === 'turn_aborted'), 'turn_aborted');
-    await until(() => processesMatching(marker).length === 0, 'the command to be killed');
-    // No answer is sent for a cancelled request.
-    expect(mcp.received.some((m) => 'id' in m && m.id === 1 && 'result' in m)).toBe(false);
-    await until(
-      () => rolloutOf(harness?.home.path ?? '', threadId).includes('"turn_aborted"'),
-      'the interruption to be recorded',
-    );
-
+    // At once, the thread takes the next call (it waits for the cancelled one to wind down).
     const next = (await mcp.client.callTool({
       name: 'codex-reply',
       arguments: { threadId, prompt: 'what happened?' },
     })) as ToolResult;
     expect(next.structuredContent).toStrictEqual({ threadId, content: 'After the interruption.' });
+    // The turn ended as interrupted, nothing is left running, and it is recorded so.
+    expect(mcp.eventsOf(1).some((msg) => msg.type === 'turn_aborted')).toBe(true);
+    expect(processesMatching(marker)).toStrictEqual([]);
+    expect(rolloutOf(harness.home.path, threadId)).toContain('"turn_aborted"');
+    // No answer is sent for a cancelled request.
+    expect(mcp.received.some((m) => 'id' in m && m.id === 1 && 'result' in m)).toBe(false);
     expect(inputText(1)).toContain('<turn_aborted>');
   });
 
