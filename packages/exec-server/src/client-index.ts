@@ -18,3 +18,4 @@ export {
   type SpawnedExecServer,
   spawnLocalExecServer,
 } from './local.js';
+export { OrphanGuard, orphanGuard } from './orphan-guard.js';
