@@ -1,5 +1,5 @@
 import { hostname } from 'node:os';
-import { type Logger, uuidv7 } from '@codex/common';
+import { type Logger, settledWithin, uuidv7 } from '@codex/common';
 import type {
   AuthManager,
   Config,
@@ -226,9 +226,12 @@ export class AppServer {
       const running = [...this.live.values()].filter((live) => live.activeTurnId !== null);
       await Promise.all(
         running.map((live) =>
-          withTimeout(live.interrupt(), 5_000).catch((error: unknown) => {
-            this.logger.warn(`could not interrupt thread ${live.id}`, error);
-          }),
+          settledWithin(
+            live.interrupt().catch((error: unknown) => {
+              this.logger.warn(`could not interrupt thread ${live.id}`, error);
+            }),
+            5_000,
+          ),
         ),
       );
       await this.host.unloadAll();
@@ -251,12 +254,4 @@ export class AppServer {
   get maxMessageBytes(): number {
     return this.options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
   }
-}
-
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<undefined>((resolve) => {
-    timer = setTimeout(() => resolve(undefined), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }

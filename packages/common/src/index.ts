@@ -12,4 +12,4 @@ export {
   silentLogger,
   stderrLogger,
 } from './logger.js';
-export { MAX_TIMER_MS, timerFor } from './timers.js';
+export { MAX_TIMER_MS, settledWithin, timerFor } from './timers.js';

@@ -11,3 +11,23 @@ export function timerFor(
 ): ReturnType<typeof setTimeout> | undefined {
   return Number.isFinite(ms) && ms < MAX_TIMER_MS ? setTimeout(callback, ms) : undefined;
 }
+
+/**
+ * Waits for `promise` at most `ms`: true if it settled (resolved or rejected) in time, false
+ * otherwise; it is then left to settle on its own. Never rejects.
+ */
+export async function settledWithin(promise: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timedOut = new Promise<false>((resolve) => {
+    timer = setTimeout(() => resolve(false), ms);
+  });
+  const settled = promise.then(
+    () => true,
+    () => true,
+  );
+  try {
+    return await Promise.race([settled, timedOut]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

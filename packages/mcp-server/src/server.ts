@@ -1,4 +1,4 @@
-import { type Logger, LogThrottle } from '@codex/common';
+import { type Logger, LogThrottle, settledWithin } from '@codex/common';
 import {
   parseArguments,
   RolloutError,
@@ -29,7 +29,7 @@ import {
   toolResult,
 } from './turn-call.js';
 import { MCP_SERVER_VERSION } from './version.js';
-import { isApprovalTimeout, MAX_APPROVAL_TIMEOUT_MS, settledWithin } from './wait.js';
+import { isApprovalTimeout, MAX_APPROVAL_TIMEOUT_MS } from './wait.js';
 
 /** Options of {@link CodexMcpServer.create}. */
 export interface CodexMcpServerOptions extends ThreadHostOptions {

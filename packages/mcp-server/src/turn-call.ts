@@ -1,4 +1,4 @@
-import type { Logger } from '@codex/common';
+import { type Logger, settledWithin } from '@codex/common';
 import type { Subscription, Thread } from '@codex/core';
 import type { core } from '@codex/protocol';
 import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
@@ -11,7 +11,6 @@ import {
 } from './approvals.js';
 import { type CodexNotification, codexEvent, type RequestId } from './notifications.js';
 import type { CodexToolOutput } from './tools.js';
-import { settledWithin } from './wait.js';
 
 /** A `tools/call` result of the `codex` tools. */
 export interface CodexToolResult {

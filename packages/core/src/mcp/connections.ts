@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { defaultLogger, type Logger } from '@codex/common';
+import { defaultLogger, type Logger, settledWithin } from '@codex/common';
 import { orphanGuard } from '@codex/exec-server/client';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
@@ -346,8 +346,7 @@ class GroupStdioTransport implements Transport {
     signalGroup('SIGTERM');
     const timer = setTimeout(() => signalGroup('SIGKILL'), 2_000);
     // Bounded: a descendant that left the group can hold the pipes open.
-    const bound = new Promise<void>((resolve) => setTimeout(resolve, 5_000).unref());
-    await Promise.race([exited, bound]);
+    await settledWithin(exited, 5_000);
     clearTimeout(timer);
     // What the server left running in its group goes too.
     signalGroup('SIGKILL');
