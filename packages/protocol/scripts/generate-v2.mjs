@@ -67,6 +67,8 @@ const METHODS = {
     'skills/list',
     'plugin/installed',
     'account/bedrock/checkGovCloudRequirements',
+    'mcpServerStatus/list',
+    'mcpServer/tool/call',
   ],
   clientNotifications: ['initialized'],
   serverNotifications: [
@@ -103,6 +105,9 @@ const METHODS = {
     'thread/compacted',
     'thread/readState/changed',
     'item/plan/delta',
+    'mcpServer/startupStatus/updated',
+    'hook/started',
+    'hook/completed',
   ],
   serverRequests: [
     'item/commandExecution/requestApproval',
@@ -110,6 +115,8 @@ const METHODS = {
     'account/chatgptAuthTokens/refresh',
     'execCommandApproval',
     'applyPatchApproval',
+    'item/tool/call',
+    'mcpServer/elicitation/request',
   ],
 };
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DynamicToolCallOutputContentItemSchema, HookRunSummarySchema } from '../v2/index.js';
 import {
   AskForApprovalSchema,
   FileChangeSchema,
@@ -258,6 +259,107 @@ export const ContextCompactedEventSchema = event('context_compacted', {
   /** Tokens in the context before the compaction, when known. */
   tokens_before: z.number().int().min(0).nullable().optional(),
 });
+/** An MCP tool call as the model made it: the server's and the tool's real names. */
+export const McpInvocationSchema = z.object({
+  server: z.string(),
+  tool: z.string(),
+  arguments: z.unknown().nullable().optional(),
+});
+/** An MCP tool call as the model made it. */
+export type McpInvocation = z.infer<typeof McpInvocationSchema>;
+
+/** What an MCP server answered to `tools/call` (its `CallToolResult`). */
+export const McpCallToolResultSchema = z
+  .object({
+    content: z.array(z.unknown()),
+    structuredContent: z.unknown().optional(),
+    isError: z.boolean().nullable().optional(),
+    _meta: z.unknown().optional(),
+  })
+  .passthrough();
+/** What an MCP server answered to `tools/call`. */
+export type McpCallToolResult = z.infer<typeof McpCallToolResultSchema>;
+
+/** The agent is calling a tool of an MCP server. */
+export const McpToolCallBeginEventSchema = event('mcp_tool_call_begin', {
+  call_id: z.string(),
+  invocation: McpInvocationSchema,
+  turn_id: turnId,
+  /** The tool's `readOnlyHint` annotation, when it has one (codex-ts addition, for v2 items). */
+  read_only_hint: z.boolean().nullable().optional(),
+});
+/** An MCP tool call finished: the server's result (`Ok`), or why there is none (`Err`). */
+export const McpToolCallEndEventSchema = event('mcp_tool_call_end', {
+  call_id: z.string(),
+  invocation: McpInvocationSchema,
+  duration: DurationSchema,
+  result: z.union([z.object({ Ok: McpCallToolResultSchema }), z.object({ Err: z.string() })]),
+  turn_id: turnId,
+  read_only_hint: z.boolean().nullable().optional(),
+});
+/** Where an MCP server is in its startup. */
+export const McpStartupStatusSchema = z.discriminatedUnion('state', [
+  z.object({ state: z.literal('starting') }),
+  z.object({ state: z.literal('ready') }),
+  z.object({ state: z.literal('failed'), error: z.string() }),
+  z.object({ state: z.literal('cancelled') }),
+]);
+/** Where an MCP server is in its startup. */
+export type McpStartupStatus = z.infer<typeof McpStartupStatusSchema>;
+/** An MCP server of the session changed state while starting. */
+export const McpStartupUpdateEventSchema = event('mcp_startup_update', {
+  server: z.string(),
+  status: McpStartupStatusSchema,
+});
+/** Every MCP server of the session is ready or failed. */
+export const McpStartupCompleteEventSchema = event('mcp_startup_complete', {
+  ready: z.array(z.string()),
+  failed: z.array(z.object({ server: z.string(), error: z.string() })),
+  cancelled: z.array(z.string()),
+});
+/**
+ * A question for the user on behalf of an MCP server: the server's own `elicitation/create`
+ * (`meta` null), or whether to let the agent call one of its tools (`meta.codex_approval_kind`
+ * `mcp_tool_call`). Answered with the `resolve_elicitation` op.
+ */
+export const ElicitationRequestEventSchema = event('elicitation_request', {
+  server_name: z.string(),
+  id: z.string(),
+  turn_id: turnId,
+  message: z.string(),
+  requested_schema: z.unknown(),
+  meta: z.record(z.string(), z.unknown()).nullable(),
+});
+/** The agent calls a tool the host registered; answered with the `dynamic_tool_response` op. */
+export const DynamicToolCallRequestEventSchema = event('dynamic_tool_call_request', {
+  call_id: z.string(),
+  turn_id: turnId,
+  namespace: z.string().nullable(),
+  tool: z.string(),
+  arguments: z.unknown(),
+});
+/** A host tool call finished. */
+export const DynamicToolCallResponseEventSchema = event('dynamic_tool_call_response', {
+  call_id: z.string(),
+  turn_id: turnId,
+  namespace: z.string().nullable(),
+  tool: z.string(),
+  arguments: z.unknown(),
+  content_items: z.array(DynamicToolCallOutputContentItemSchema),
+  success: z.boolean(),
+  error: z.string().nullable(),
+  duration: DurationSchema,
+});
+/** A hook command started. */
+export const HookStartedEventSchema = event('hook_started', {
+  turn_id: z.string().nullable(),
+  run: HookRunSummarySchema,
+});
+/** A hook command finished. */
+export const HookCompletedEventSchema = event('hook_completed', {
+  turn_id: z.string().nullable(),
+  run: HookRunSummarySchema,
+});
 /** Something the user should know that does not stop the turn. */
 export const WarningEventSchema = event('warning', { message: z.string(), turn_id: turnId });
 /** Informational message from the agent runtime. */
@@ -294,6 +396,15 @@ export const EventMsgSchema = z.discriminatedUnion('type', [
   ContextCompactionBeginEventSchema,
   ContextCompactedEventSchema,
   ShutdownCompleteEventSchema,
+  McpToolCallBeginEventSchema,
+  McpToolCallEndEventSchema,
+  McpStartupUpdateEventSchema,
+  McpStartupCompleteEventSchema,
+  ElicitationRequestEventSchema,
+  DynamicToolCallRequestEventSchema,
+  DynamicToolCallResponseEventSchema,
+  HookStartedEventSchema,
+  HookCompletedEventSchema,
 ]);
 /** Everything a session emits. */
 export type EventMsg = z.infer<typeof EventMsgSchema>;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DynamicToolCallOutputContentItemSchema } from '../v2/index.js';
 import {
   AskForApprovalSchema,
   InputItemSchema,
@@ -59,6 +60,24 @@ export const OpSchema = z.discriminatedUnion('type', [
   }),
   /** Summarise the conversation now to free context (a turn of its own). */
   z.object({ type: z.literal('compact') }),
+  /** Answer an `elicitation_request` (`request_id` is its `id`). */
+  z.object({
+    type: z.literal('resolve_elicitation'),
+    server_name: z.string(),
+    request_id: z.string(),
+    decision: z.enum(['accept', 'decline', 'cancel']),
+    content: z.unknown().optional(),
+    meta: z.unknown().optional(),
+  }),
+  /** Answer a `dynamic_tool_call_request` (`id` is its `call_id`). */
+  z.object({
+    type: z.literal('dynamic_tool_response'),
+    id: z.string(),
+    response: z.object({
+      content_items: z.array(DynamicToolCallOutputContentItemSchema),
+      success: z.boolean(),
+    }),
+  }),
   /** Stop the session; `shutdown_complete` follows. */
   z.object({ type: z.literal('shutdown') }),
 ]);

@@ -76,11 +76,20 @@ export const CyberAccessProgramSchema = z.enum(['standard', 'daybreakBlue', 'day
 /** Requested cyber treatment for an OpenAI model turn. Authorization and model-tier restrictions remain server-owned. */
 export type CyberAccessProgram = z.infer<typeof CyberAccessProgramSchema>;
 
-export const HookErrorInfoSchema = z.object({
-  message: z.string(),
-  path: z.string(),
+export const HookOutputEntryKindSchema = z.enum([
+  'warning',
+  'stop',
+  'feedback',
+  'context',
+  'error',
+]);
+export type HookOutputEntryKind = z.infer<typeof HookOutputEntryKindSchema>;
+
+export const HookOutputEntrySchema = z.object({
+  kind: HookOutputEntryKindSchema,
+  text: z.string(),
 });
-export type HookErrorInfo = z.infer<typeof HookErrorInfoSchema>;
+export type HookOutputEntry = z.infer<typeof HookOutputEntrySchema>;
 
 export const HookEventNameSchema = z.enum([
   'preModelRequest',
@@ -100,6 +109,15 @@ export const HookEventNameSchema = z.enum([
 ]);
 export type HookEventName = z.infer<typeof HookEventNameSchema>;
 
+export const HookExecutionModeSchema = z.enum(['sync', 'async']);
+export type HookExecutionMode = z.infer<typeof HookExecutionModeSchema>;
+
+export const HookHandlerTypeSchema = z.enum(['command', 'mcpTool', 'prompt', 'agent']);
+export type HookHandlerType = z.infer<typeof HookHandlerTypeSchema>;
+
+export const HookScopeSchema = z.enum(['thread', 'turn']);
+export type HookScope = z.infer<typeof HookScopeSchema>;
+
 export const HookSourceSchema = z.enum([
   'system',
   'user',
@@ -114,6 +132,40 @@ export const HookSourceSchema = z.enum([
   'unknown',
 ]);
 export type HookSource = z.infer<typeof HookSourceSchema>;
+
+export const HookRunStatusSchema = z.enum(['running', 'completed', 'failed', 'blocked', 'stopped']);
+export type HookRunStatus = z.infer<typeof HookRunStatusSchema>;
+
+export const HookRunSummarySchema = z.object({
+  completedAt: z.number().int().nullable().optional(),
+  displayOrder: z.number().int(),
+  durationMs: z.number().int().nullable().optional(),
+  entries: z.array(HookOutputEntrySchema),
+  eventName: HookEventNameSchema,
+  executionMode: HookExecutionModeSchema,
+  handlerType: HookHandlerTypeSchema,
+  id: z.string(),
+  scope: HookScopeSchema,
+  source: HookSourceSchema.optional(),
+  sourcePath: LegacyAppPathStringSchema,
+  startedAt: z.number().int(),
+  status: HookRunStatusSchema,
+  statusMessage: z.string().nullable().optional(),
+});
+export type HookRunSummary = z.infer<typeof HookRunSummarySchema>;
+
+export const HookCompletedNotificationSchema = z.object({
+  run: HookRunSummarySchema,
+  threadId: z.string(),
+  turnId: z.string().nullable().optional(),
+});
+export type HookCompletedNotification = z.infer<typeof HookCompletedNotificationSchema>;
+
+export const HookErrorInfoSchema = z.object({
+  message: z.string(),
+  path: z.string(),
+});
+export type HookErrorInfo = z.infer<typeof HookErrorInfoSchema>;
 
 export const HookTrustStatusSchema = z.enum(['managed', 'untrusted', 'trusted', 'modified']);
 export type HookTrustStatus = z.infer<typeof HookTrustStatusSchema>;
@@ -206,6 +258,13 @@ export const HookMetadataSchema = z.discriminatedUnion('handlerType', [
 ]);
 export type HookMetadata = z.infer<typeof HookMetadataSchema>;
 
+export const HookStartedNotificationSchema = z.object({
+  run: HookRunSummarySchema,
+  threadId: z.string(),
+  turnId: z.string().nullable().optional(),
+});
+export type HookStartedNotification = z.infer<typeof HookStartedNotificationSchema>;
+
 export const HooksListEntrySchema = z.object({
   cwd: z.string(),
   errors: z.array(HookErrorInfoSchema),
@@ -226,6 +285,47 @@ export const HooksListResponseSchema = z.object({
   data: z.array(HooksListEntrySchema),
 });
 export type HooksListResponse = z.infer<typeof HooksListResponseSchema>;
+
+/** A template description for resources available on the server. */
+export const ResourceTemplateSchema = z.object({
+  annotations: z.unknown().optional(),
+  description: z.string().nullable().optional(),
+  mimeType: z.string().nullable().optional(),
+  name: z.string(),
+  title: z.string().nullable().optional(),
+  uriTemplate: z.string(),
+});
+/** A template description for resources available on the server. */
+export type ResourceTemplate = z.infer<typeof ResourceTemplateSchema>;
+
+/** A known resource that the server is capable of reading. */
+export const ResourceSchema = z.object({
+  _meta: z.unknown().optional(),
+  annotations: z.unknown().optional(),
+  description: z.string().nullable().optional(),
+  icons: z.array(z.unknown()).nullable().optional(),
+  mimeType: z.string().nullable().optional(),
+  name: z.string(),
+  size: z.number().int().nullable().optional(),
+  title: z.string().nullable().optional(),
+  uri: z.string(),
+});
+/** A known resource that the server is capable of reading. */
+export type Resource = z.infer<typeof ResourceSchema>;
+
+/** Definition for a tool the client can call. */
+export const ToolSchema = z.object({
+  _meta: z.unknown().optional(),
+  annotations: z.unknown().optional(),
+  description: z.string().nullable().optional(),
+  icons: z.array(z.unknown()).nullable().optional(),
+  inputSchema: z.unknown(),
+  name: z.string(),
+  outputSchema: z.unknown().optional(),
+  title: z.string().nullable().optional(),
+});
+/** Definition for a tool the client can call. */
+export type Tool = z.infer<typeof ToolSchema>;
 
 export const MarketplaceInterfaceSchema = z.object({
   displayName: z.string().nullable().optional(),

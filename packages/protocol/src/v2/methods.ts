@@ -42,6 +42,8 @@ import {
   BedrockCheckGovCloudRequirementsParamsSchema,
   BedrockCheckGovCloudRequirementsResponseSchema,
   ContextCompactedNotificationSchema,
+  HookCompletedNotificationSchema,
+  HookStartedNotificationSchema,
   HooksListParamsSchema,
   HooksListResponseSchema,
   PlanDeltaNotificationSchema,
@@ -70,9 +72,18 @@ import { InitializeParamsSchema, InitializeResponseSchema } from './initialize.j
 import {
   AgentMessageDeltaNotificationSchema,
   CommandExecutionOutputDeltaNotificationSchema,
+  DynamicToolCallParamsSchema,
+  DynamicToolCallResponseSchema,
   FileChangeOutputDeltaNotificationSchema,
   ItemCompletedNotificationSchema,
   ItemStartedNotificationSchema,
+  ListMcpServerStatusParamsSchema,
+  ListMcpServerStatusResponseSchema,
+  McpServerElicitationRequestParamsSchema,
+  McpServerElicitationRequestResponseSchema,
+  McpServerStatusUpdatedNotificationSchema,
+  McpServerToolCallParamsSchema,
+  McpServerToolCallResponseSchema,
   ReasoningSummaryPartAddedNotificationSchema,
   ReasoningSummaryTextDeltaNotificationSchema,
   ReasoningTextDeltaNotificationSchema,
@@ -247,6 +258,14 @@ export const clientRequestsV2 = {
     params: BedrockCheckGovCloudRequirementsParamsSchema,
     result: BedrockCheckGovCloudRequirementsResponseSchema,
   },
+  'mcpServerStatus/list': {
+    params: ListMcpServerStatusParamsSchema,
+    result: ListMcpServerStatusResponseSchema,
+  },
+  'mcpServer/tool/call': {
+    params: McpServerToolCallParamsSchema,
+    result: McpServerToolCallResponseSchema,
+  },
 } as const satisfies RequestTable;
 
 /** Notifications a client sends to the app-server (v2). */
@@ -289,6 +308,9 @@ export const serverNotificationsV2 = {
   'thread/compacted': { params: ContextCompactedNotificationSchema },
   'thread/readState/changed': { params: ThreadReadStateChangedNotificationSchema },
   'item/plan/delta': { params: PlanDeltaNotificationSchema },
+  'mcpServer/startupStatus/updated': { params: McpServerStatusUpdatedNotificationSchema },
+  'hook/started': { params: HookStartedNotificationSchema },
+  'hook/completed': { params: HookCompletedNotificationSchema },
 } as const satisfies NotificationTable;
 
 /** Requests the app-server sends to a client (approvals, token refresh), with the expected result. */
@@ -312,5 +334,10 @@ export const serverRequestsV2 = {
   applyPatchApproval: {
     params: ApplyPatchApprovalParamsSchema,
     result: ApplyPatchApprovalResponseSchema,
+  },
+  'item/tool/call': { params: DynamicToolCallParamsSchema, result: DynamicToolCallResponseSchema },
+  'mcpServer/elicitation/request': {
+    params: McpServerElicitationRequestParamsSchema,
+    result: McpServerElicitationRequestResponseSchema,
   },
 } as const satisfies RequestTable;
