@@ -98,6 +98,15 @@ export {
   type GitInfo,
   gitDiffToRemote,
 } from './git/index.js';
+export type { McpServerConfig, McpToolApprovalMode, McpTransportConfig } from './mcp/config.js';
+export {
+  listMcpServers,
+  McpCallError,
+  type McpElicitation,
+  type McpElicitationAnswer,
+  type McpServerState,
+  type McpServerStatus,
+} from './mcp/connections.js';
 export {
   builtInModelProviders,
   createOpenaiProvider,
@@ -133,6 +142,11 @@ export {
   Session,
   type SessionOptions,
 } from './session/session.js';
+export type {
+  DynamicToolAnswer,
+  HostTool,
+  HostToolContext,
+} from './session/tools/dynamic.js';
 export type { TurnSettings as SessionTurnSettings } from './session/turn-context.js';
 export { sandboxPolicyOf } from './session/turn-context.js';
 export type { EventHubOptions, Subscription, ThreadEvent } from './threads/event-hub.js';

@@ -102,11 +102,14 @@ export function reasoning(
   };
 }
 
-/** A function call (for example `shell` or `apply_patch`) with JSON arguments. */
+/**
+ * A function call (for example `shell` or `apply_patch`) with JSON arguments; `namespace` for
+ * a function offered inside one (an MCP server's tools: `mcp__<server>`).
+ */
 export function functionCall(
   name: string,
   args: unknown,
-  options: { callId?: string; id?: string } = {},
+  options: { callId?: string; id?: string; namespace?: string } = {},
 ): OutputItem {
   const id = options.id ?? 'fc_mock';
   const callId = options.callId ?? 'call_mock';
@@ -117,6 +120,7 @@ export function functionCall(
       id,
       status: 'completed',
       name,
+      ...(options.namespace ? { namespace: options.namespace } : {}),
       call_id: callId,
       arguments: argumentsText,
     },

@@ -47,7 +47,7 @@ export function chatMessages(prompt: Prompt): Json[] {
   for (const item of prompt.input) {
     switch (item.type) {
       case 'function_call':
-        call(item.call_id, item.name, item.arguments);
+        call(item.call_id, chatToolName(item.namespace, item.name), item.arguments);
         continue;
       case 'custom_tool_call':
         call(item.call_id, item.name, JSON.stringify({ input: item.input }));
@@ -78,16 +78,23 @@ export function chatMessages(prompt: Prompt): Json[] {
   return messages;
 }
 
+/** A namespaced function's name on Chat Completions (which has no namespaces). */
+const chatToolName = (namespace: string | null | undefined, name: string): string =>
+  namespace ? `${namespace}__${name}` : name;
+
 /** The Chat Completions request body for one turn. */
 export function buildChatRequest(prompt: Prompt, settings: TurnSettings): Json {
+  const fn = (name: string, description: string, parameters: Json) => ({
+    type: 'function',
+    function: { name, description, parameters },
+  });
   const tools = (prompt.tools ?? []).flatMap((tool) => {
-    if (tool.type === 'function')
-      return [
-        {
-          type: 'function',
-          function: { name: tool.name, description: tool.description, parameters: tool.parameters },
-        },
-      ];
+    if (tool.type === 'function') return [fn(tool.name, tool.description, tool.parameters)];
+    // Chat Completions has no namespaces: their functions go flat, `<namespace>__<name>`.
+    if (tool.type === 'namespace')
+      return tool.tools.map((inner) =>
+        fn(chatToolName(tool.name, inner.name), inner.description, inner.parameters),
+      );
     if (tool.type === 'custom')
       return [
         {

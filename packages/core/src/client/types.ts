@@ -16,14 +16,24 @@ export type TokenUsage = core.TokenUsage;
 /** A JSON Schema object. */
 export type JsonSchema = Readonly<Record<string, unknown>>;
 
+/** A function the model may call with JSON arguments. */
+export interface FunctionToolSpec {
+  readonly type: 'function';
+  readonly name: string;
+  readonly description: string;
+  readonly strict?: boolean;
+  readonly parameters: JsonSchema;
+}
+
 /** A tool the model may call. */
 export type ToolSpec =
+  | FunctionToolSpec
   | {
-      readonly type: 'function';
+      /** Functions grouped under a name (an MCP server's tools); calls carry `namespace`. */
+      readonly type: 'namespace';
       readonly name: string;
       readonly description: string;
-      readonly strict?: boolean;
-      readonly parameters: JsonSchema;
+      readonly tools: readonly FunctionToolSpec[];
     }
   | {
       /** A freeform tool (its input is plain text, e.g. `apply_patch`). */

@@ -3,6 +3,7 @@ import { homedir } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
 import type { AuthCredentialsStoreMode } from '@codex/auth';
 import type { v2 } from '@codex/protocol';
+import { type McpServerConfig, parseMcpServers } from '../mcp/config.js';
 import {
   builtInModelProviders,
   type ModelProviderInfo,
@@ -87,6 +88,8 @@ export interface Config {
   readonly forcedChatgptWorkspaceId: string | readonly string[] | null;
   readonly projectDocMaxBytes: number;
   readonly chatgptBaseUrl: string;
+  /** The `[mcp_servers]` a thread starts, checked (disabled ones included), by name. */
+  readonly mcpServers: readonly McpServerConfig[];
   /** The merged settings every layer gave (snake_case, validated), before defaults. */
   readonly toml: Readonly<ConfigToml>;
 }
@@ -668,6 +671,7 @@ function resolveConfig(
     forcedChatgptWorkspaceId: workspaceIds ?? null,
     projectDocMaxBytes: toml.project_doc_max_bytes ?? DEFAULT_PROJECT_DOC_MAX_BYTES,
     chatgptBaseUrl: toml.chatgpt_base_url ?? DEFAULT_CHATGPT_BASE_URL,
+    mcpServers: parseMcpServers(toml.mcp_servers ?? {}),
     toml,
   };
 }

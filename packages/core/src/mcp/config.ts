@@ -37,7 +37,15 @@ export interface McpServerConfig {
   /** Only these raw tool names (null: all), then minus `disabledTools`. */
   readonly enabledTools: readonly string[] | null;
   readonly disabledTools: readonly string[];
+  /** Whether calls need the user's approval: `auto` (by the approval policy), `prompt`, `approve`. */
+  readonly defaultToolsApprovalMode: McpToolApprovalMode;
+  /** `tools.<tool>.approval_mode`, by raw tool name. */
+  readonly toolApprovalModes: Readonly<Record<string, McpToolApprovalMode>>;
 }
+
+/** Whether a tool's calls need the user's approval. */
+export type McpToolApprovalMode = 'auto' | 'prompt' | 'approve';
+const APPROVAL_MODES: readonly string[] = ['auto', 'prompt', 'approve'];
 
 export const DEFAULT_MCP_STARTUP_TIMEOUT_MS = 10_000;
 export const DEFAULT_MCP_TOOL_TIMEOUT_MS = 60_000;
@@ -112,7 +120,21 @@ function parseServer(name: string, table: unknown): McpServerConfig {
     toolTimeoutMs: read.seconds('tool_timeout_sec') ?? DEFAULT_MCP_TOOL_TIMEOUT_MS,
     enabledTools: read.strings('enabled_tools') ?? null,
     disabledTools: read.strings('disabled_tools') ?? [],
+    defaultToolsApprovalMode: read.approvalMode('default_tools_approval_mode') ?? 'auto',
+    toolApprovalModes: toolApprovalModes(table.tools, `${where}.tools`),
   };
+}
+
+function toolApprovalModes(raw: unknown, where: string): Record<string, McpToolApprovalMode> {
+  if (raw === undefined) return {};
+  if (!isTable(raw)) throw invalid(where, 'invalid type: expected a table');
+  const modes: Record<string, McpToolApprovalMode> = {};
+  for (const [tool, table] of Object.entries(raw)) {
+    if (!isTable(table)) throw invalid(`${where}.${tool}`, 'invalid type: expected a table');
+    const mode = new Reader(table, `${where}.${tool}`).approvalMode('approval_mode');
+    if (mode) modes[tool] = mode;
+  }
+  return modes;
 }
 
 function invalid(where: string, message: string): ConfigError {
@@ -164,6 +186,17 @@ class Reader {
     if (!isTable(value) || !Object.values(value).every((item) => typeof item === 'string'))
       throw this.wrong(key, 'a table of strings');
     return value as Record<string, string>;
+  }
+
+  approvalMode(key: string): McpToolApprovalMode | undefined {
+    const value = this.string(key);
+    if (value === undefined) return undefined;
+    if (!APPROVAL_MODES.includes(value))
+      throw invalid(
+        `${this.where}.${key}`,
+        'unknown variant, expected one of `auto`, `prompt`, `approve`',
+      );
+    return value as McpToolApprovalMode;
   }
 
   envVars(): string[] {

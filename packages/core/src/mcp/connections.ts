@@ -3,7 +3,15 @@ import { defaultLogger, type Logger, settledWithin } from '@codex/common';
 import { orphanGuard } from '@codex/exec-server/client';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
-import type { CallToolResult, JSONRPCMessage, Tool } from '@modelcontextprotocol/sdk/types.js';
+import type {
+  CallToolResult,
+  ElicitRequest,
+  ElicitResult,
+  Implementation,
+  JSONRPCMessage,
+  ServerCapabilities,
+  Tool,
+} from '@modelcontextprotocol/sdk/types.js';
 import type { McpServerConfig } from './config.js';
 
 /** Where one server is in its life. */
@@ -17,7 +25,20 @@ export interface McpServerStatus {
   readonly error: string | null;
   /** Its tools (after `enabled_tools` / `disabled_tools`), once ready. */
   readonly tools: readonly Tool[];
+  /** What the server said it is in `initialize`, once ready. */
+  readonly serverInfo: Implementation | null;
+  /** The capabilities it announced, once ready. */
+  readonly capabilities: ServerCapabilities | null;
+  /** Its `instructions` (how to use its tools), once ready. */
+  readonly instructions: string | null;
+  /** Its configuration. */
+  readonly config: McpServerConfig;
 }
+
+/** A question a server asks the user (`elicitation/create`), as the SDK parsed it. */
+export type McpElicitation = ElicitRequest['params'];
+/** The user's answer to an {@link McpElicitation}. */
+export type McpElicitationAnswer = ElicitResult;
 
 /** A call that ended without a result: the reason, as the model is told it. */
 export class McpCallError extends Error {
@@ -35,6 +56,15 @@ export interface McpConnectionsOptions {
   readonly clientVersion?: string;
   /** Told of every state change. */
   readonly onStatus?: (status: McpServerStatus) => void;
+  /**
+   * Answers a server's `elicitation/create` (default: declined). Aborted when the server
+   * cancels the request or goes away.
+   */
+  readonly onElicitation?: (
+    server: string,
+    request: McpElicitation,
+    signal: AbortSignal,
+  ) => Promise<McpElicitationAnswer>;
 }
 
 /** The longest message a stdio server may send (a line of JSON). */
@@ -72,7 +102,16 @@ export class McpConnections {
       this.connections.set(config.name, {
         config,
         client: null,
-        status: { name: config.name, state, error: null, tools: [] },
+        status: {
+          name: config.name,
+          state,
+          error: null,
+          tools: [],
+          serverInfo: null,
+          capabilities: null,
+          instructions: null,
+          config,
+        },
       });
     }
     this.started = Promise.all(
@@ -158,14 +197,20 @@ export class McpConnections {
   private async connect(connection: Connection): Promise<void> {
     const { config } = connection;
     this.update(connection, { state: 'starting' });
-    const [{ Client }, transport] = await Promise.all([
+    const [{ Client }, { ElicitRequestSchema }, transport] = await Promise.all([
       import('@modelcontextprotocol/sdk/client/index.js'),
+      import('@modelcontextprotocol/sdk/types.js'),
       this.transportFor(config),
     ]);
     const client = new Client(
       { name: 'codex-mcp-client', title: 'Codex', version: this.options.clientVersion ?? '0.0.0' },
-      { capabilities: {} },
+      { capabilities: { elicitation: { form: {}, url: {} } } },
     );
+    client.setRequestHandler(ElicitRequestSchema, async (request, extra) => {
+      const ask = this.options.onElicitation;
+      if (!ask) return { action: 'decline' };
+      return ask(config.name, request.params, extra.signal);
+    });
     let timer: ReturnType<typeof setTimeout> | undefined;
     const timedOut = new Promise<'timeout'>((resolve) => {
       timer = setTimeout(() => resolve('timeout'), config.startupTimeoutMs);
@@ -193,6 +238,9 @@ export class McpConnections {
       this.update(connection, {
         state: 'ready',
         tools: outcome.filter((tool) => allowed(config, tool.name)),
+        serverInfo: client.getServerVersion() ?? null,
+        capabilities: client.getServerCapabilities() ?? null,
+        instructions: client.getInstructions() ?? null,
       });
     } catch (error) {
       await client.close().catch(() => {});
@@ -350,5 +398,22 @@ class GroupStdioTransport implements Transport {
     clearTimeout(timer);
     // What the server left running in its group goes too.
     signalGroup('SIGKILL');
+  }
+}
+
+/**
+ * The MCP servers of a config as a fresh start finds them: each is started (stdio servers in
+ * the config's cwd unless their own), listed once every one is ready or failed, and stopped.
+ */
+export async function listMcpServers(
+  config: { readonly mcpServers: readonly McpServerConfig[]; readonly cwd: string },
+  options: Omit<McpConnectionsOptions, 'cwd' | 'onStatus'> = {},
+): Promise<McpServerStatus[]> {
+  const connections = McpConnections.start(config.mcpServers, { ...options, cwd: config.cwd });
+  try {
+    await connections.ready();
+    return connections.statuses();
+  } finally {
+    await connections.close();
   }
 }

@@ -61,3 +61,20 @@ function contentItem(block: unknown): OutputItem {
   if (item.type === 'audio') return { type: 'input_text', text: AUDIO_OMITTED };
   return { type: 'input_text', text: JSON.stringify(block) };
 }
+
+/** What the model is told when its arguments are not a JSON object (the parser's words). */
+export function mcpArgumentsFailure(message: string, seconds: number): v2.FunctionCallOutputBody {
+  return [
+    { type: 'input_text', text: header(seconds) },
+    { type: 'input_text', text: `err: ${message}` },
+  ];
+}
+
+/** A call the user (or the approval policy) did not allow. */
+export const mcpRejected = {
+  message: 'user rejected MCP tool call',
+  output: (seconds: number): v2.FunctionCallOutputBody => [
+    { type: 'input_text', text: header(seconds) },
+    { type: 'input_text', text: 'user rejected MCP tool call' },
+  ],
+};

@@ -1,7 +1,14 @@
 import { CodexError } from '@codex/common';
 
 /** Why a session refused an op or could not start. */
-export type SessionErrorCode = 'invalid_op' | 'closed' | 'exec_server';
+export type SessionErrorCode =
+  | 'invalid_op'
+  | 'closed'
+  | 'exec_server'
+  /** A `required` MCP server failed to start. */
+  | 'mcp_required'
+  /** No MCP server of the session has that name. */
+  | 'mcp_unknown_server';
 
 /** A session refused an op (it names the bad field) or was already shut down. */
 export class SessionError extends CodexError<SessionErrorCode> {

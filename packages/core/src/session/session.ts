@@ -1,10 +1,18 @@
 import { defaultLogger, type Logger, uuidv7 } from '@codex/common';
 import { ExecServerClient } from '@codex/exec-server/client';
-import { core } from '@codex/protocol';
+import { core, type v2 } from '@codex/protocol';
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { ModelClient } from '../client/model-client.js';
 import type { JsonSchema, ResponseItem } from '../client/types.js';
 import type { Config } from '../config/load.js';
 import { combineInstructions, discoverProjectDocs } from '../config/project-doc.js';
+import {
+  McpConnections,
+  type McpElicitation,
+  type McpElicitationAnswer,
+  type McpServerStatus,
+} from '../mcp/connections.js';
+import { mcpToolHandlers } from '../mcp/tool-handlers.js';
 import { loadBashParser } from '../sandbox/safe-command.js';
 import { Sandbox } from '../sandbox/sandbox.js';
 import { shellEnvironment } from '../sandbox/shell-environment.js';
@@ -14,8 +22,16 @@ import { Conversation } from './conversation.js';
 import { SessionError } from './errors.js';
 import { EventQueue } from './event-queue.js';
 import { type ExecPolicyRules, loadExecPolicyRules } from './exec-policy-rules.js';
+import { PendingAnswers } from './pending.js';
 import { contextChanged, contextMessages, isSettingsMessage } from './prompt.js';
 import type { SessionRecorder } from './recorder.js';
+import type { ToolHandler } from './tool-call.js';
+import {
+  type DynamicToolAnswer,
+  dynamicToolHandlers,
+  type HostTool,
+  hostToolHandlers,
+} from './tools/dynamic.js';
 import type { ToolServices } from './tools/index.js';
 import { TurnRunner } from './turn.js';
 import {
@@ -61,10 +77,23 @@ export interface SessionOptions {
    */
   readonly maxPendingEventBytes?: number;
   readonly logger?: Logger;
+  /**
+   * Tools the client runs (`thread/start` `dynamicTools`): a call emits
+   * `dynamic_tool_call_request` and waits for the `dynamic_tool_response` op.
+   */
+  readonly dynamicTools?: readonly v2.DynamicToolSpec[];
+  /** Tools this process runs: plain functions the model calls like any other tool. */
+  readonly hostTools?: readonly HostTool[];
+  /** A client tool call nobody answers fails after this long. Default 10 minutes. */
+  readonly dynamicToolTimeoutMs?: number;
 }
+
+/** The answer to an `elicitation_request` (the MCP `ElicitResult`). */
+type ElicitationAnswer = McpElicitationAnswer;
 
 interface ActiveTurn {
   readonly turnId: string;
+  readonly submissionId: string;
   readonly runner: TurnRunner;
   readonly done: Promise<void>;
 }
@@ -97,6 +126,17 @@ export class Session {
   private readonly logger: Logger;
   private readonly services: ToolServices;
   private lastTurn: Promise<void> = Promise.resolve();
+  /** The config's MCP servers (null: none configured). */
+  private mcp: McpConnections | null = null;
+  /** Questions for the user on behalf of MCP servers, by `<server>\0<id>`. */
+  private readonly elicitations = new PendingAnswers<ElicitationAnswer>();
+  private elicitationCount = 0;
+  /** MCP tools the user allowed for the rest of the session, as `<server>\0<tool>`. */
+  private readonly mcpApproved = new Set<string>();
+  /** Client tool calls waiting for their answers, by call id. */
+  private readonly dynamicAnswers = new PendingAnswers<DynamicToolAnswer>();
+  /** The client's and the host's tools (fixed for the session). */
+  private readonly ownTools: readonly ToolHandler[];
 
   private constructor(
     private readonly options: SessionOptions,
@@ -134,7 +174,15 @@ export class Session {
       sandbox,
       execPolicy,
       state: { sandboxWarned: false },
+      extraTools: () => this.extraTools(),
     };
+    this.ownTools = [
+      ...dynamicToolHandlers(options.dynamicTools ?? [], {
+        answers: this.dynamicAnswers,
+        timeoutMs: options.dynamicToolTimeoutMs ?? DEFAULT_APPROVAL_TIMEOUT_MS,
+      }),
+      ...hostToolHandlers(options.hostTools ?? []),
+    ];
   }
 
   /** Starts a session: connects to the exec-server and emits `session_configured`. */
@@ -186,7 +234,148 @@ export class Session {
       sandbox_policy: session.settings.sandboxPolicy,
       cwd: session.settings.cwd,
     });
+    await session.startMcpServers();
     return session;
+  }
+
+  /**
+   * Starts the config's MCP servers (each reported with `mcp_startup_update`, then
+   * `mcp_startup_complete`). Turns wait for them before their first model request. When a
+   * `required` server fails, the session shuts down and this throws.
+   */
+  private async startMcpServers(): Promise<void> {
+    const servers = this.options.config.mcpServers;
+    if (servers.length === 0) return;
+    const mcp = McpConnections.start(servers, {
+      cwd: this.settings.cwd,
+      env: this.options.env ?? process.env,
+      logger: this.logger,
+      onStatus: (status) => {
+        if (status.state === 'disabled') return;
+        this.emit('0', {
+          type: 'mcp_startup_update',
+          server: status.name,
+          status:
+            status.state === 'failed'
+              ? { state: 'failed', error: status.error ?? 'failed' }
+              : { state: status.state },
+        });
+      },
+      onElicitation: (server, request, signal) => this.serverElicitation(server, request, signal),
+    });
+    this.mcp = mcp;
+    const reported = mcp.ready().then(() => {
+      const statuses = mcp.statuses();
+      this.emit('0', {
+        type: 'mcp_startup_complete',
+        ready: statuses.filter((entry) => entry.state === 'ready').map((entry) => entry.name),
+        failed: statuses.flatMap((entry) =>
+          entry.state === 'failed' ? [{ server: entry.name, error: entry.error ?? '' }] : [],
+        ),
+        cancelled: [],
+      });
+    });
+    if (!servers.some((server) => server.required && server.enabled)) return;
+    await reported;
+    const failed = mcp
+      .statuses()
+      .filter((status) => status.config.required && status.state === 'failed');
+    if (failed.length === 0) return;
+    await this.shutdown();
+    throw new SessionError(
+      'mcp_required',
+      `required MCP servers failed to initialize: ${failed
+        .map((status) => `${status.name}: ${status.error}`)
+        .join('; ')}`,
+    );
+  }
+
+  /** The tools beyond the built-ins, once the MCP servers have started. */
+  private async extraTools(): Promise<readonly ToolHandler[]> {
+    const mcp = this.mcp;
+    if (!mcp) return this.ownTools;
+    await mcp.ready();
+    const mcpTools = mcpToolHandlers({
+      mcp,
+      approvedForSession: this.mcpApproved,
+      elicit: (invocation, request) => {
+        invocation.emit({
+          type: 'elicitation_request',
+          server_name: request.server,
+          id: request.id,
+          turn_id: invocation.turn.turnId,
+          message: request.message,
+          requested_schema: request.requestedSchema,
+          meta: request.meta,
+        });
+        return this.waitForElicitation(request.server, request.id, invocation.signal);
+      },
+    });
+    return [...mcpTools, ...this.ownTools];
+  }
+
+  private waitForElicitation(
+    server: string,
+    id: string,
+    signal: AbortSignal,
+  ): Promise<ElicitationAnswer> {
+    return this.elicitations.wait(`${server}\0${id}`, {
+      timeoutMs: this.options.approvalTimeoutMs ?? DEFAULT_APPROVAL_TIMEOUT_MS,
+      signal,
+      onTimeout: () => {
+        this.logger.warn(`nobody answered the question of MCP server ${server} in time; declined`);
+        return { action: 'decline' };
+      },
+      onAbort: () => ({ action: 'cancel' }),
+    });
+  }
+
+  /**
+   * A server's own question for the user (`elicitation/create`), asked in the turn that runs:
+   * declined when no turn runs or the approval policy is `never` (nobody to ask), and for URL
+   * elicitations, which clients cannot show yet.
+   */
+  private async serverElicitation(
+    server: string,
+    request: McpElicitation,
+    signal: AbortSignal,
+  ): Promise<ElicitationAnswer> {
+    const active = this.active;
+    if (!active || this.settings.approvalPolicy === 'never' || request.mode === 'url') {
+      this.logger.debug(`declined a question from MCP server ${server}: nobody can answer it now`);
+      return { action: 'decline' };
+    }
+    const id = `elicitation_${++this.elicitationCount}`;
+    this.emit(active.submissionId, {
+      type: 'elicitation_request',
+      server_name: server,
+      id,
+      turn_id: active.turnId,
+      message: request.message,
+      requested_schema: request.requestedSchema,
+      meta: null,
+    });
+    return this.waitForElicitation(server, id, signal);
+  }
+
+  /** Every configured MCP server and where it is (empty when none is configured). */
+  mcpServers(): readonly McpServerStatus[] {
+    return this.mcp?.statuses() ?? [];
+  }
+
+  /**
+   * Calls a tool of one of the session's MCP servers directly (no model, no approval), within
+   * the server's tool timeout. Rejects with an `McpCallError` naming why.
+   */
+  async callMcpTool(
+    server: string,
+    tool: string,
+    args?: Record<string, unknown>,
+    options: { readonly signal?: AbortSignal } = {},
+  ): Promise<CallToolResult> {
+    if (!this.mcp)
+      throw new SessionError('mcp_unknown_server', `no MCP server is named \`${server}\``);
+    return this.mcp.call(server, tool, args, options.signal);
   }
 
   /** The settings the next turn will use. */
@@ -293,6 +482,27 @@ export class Session {
       case 'patch_approval':
         this.approvals.answer('patch', op.id, op.decision);
         return;
+      case 'resolve_elicitation': {
+        const answer: ElicitationAnswer = {
+          action: op.decision,
+          ...(op.decision === 'accept' && isRecord(op.content) ? { content: op.content } : {}),
+          ...(isRecord(op.meta) ? { _meta: op.meta } : {}),
+        } as ElicitationAnswer;
+        if (!this.elicitations.settle(`${op.server_name}\0${op.request_id}`, answer))
+          this.logger.warn(
+            `ignoring an answer for ${op.server_name} question ${op.request_id}: no such question is waiting`,
+          );
+        return;
+      }
+      case 'dynamic_tool_response':
+        if (
+          !this.dynamicAnswers.settle(op.id, {
+            contentItems: op.response.content_items,
+            success: op.response.success,
+          })
+        )
+          this.logger.warn(`ignoring an answer for tool call ${op.id}: no such call is waiting`);
+        return;
       case 'add_to_history':
       case 'get_history_entry_request':
         this.logger.debug(`ignoring ${op.type}: the cross-session history is not kept yet`);
@@ -354,7 +564,7 @@ export class Session {
         this.logger.error(`could not persist turn ${context.turnId}`, error);
       });
     });
-    const active: ActiveTurn = { turnId: context.turnId, runner, done };
+    const active: ActiveTurn = { turnId: context.turnId, submissionId, runner, done };
     this.active = active;
     this.lastTurn = done
       .catch((error: unknown) => {
@@ -391,6 +601,8 @@ export class Session {
     await this.options.recorder?.flush().catch((error: unknown) => {
       this.logger.error('could not persist the session at shutdown', error);
     });
+    this.elicitations.settleAll({ action: 'cancel' });
+    await this.closeMcp();
     // Terminates every command and stops listening to the client (which may be the caller's).
     await this.unifiedExec.close().catch((error: unknown) => {
       this.logger.warn('could not terminate every command at shutdown', error);
@@ -403,11 +615,23 @@ export class Session {
     this.queue.close();
   }
 
+  /** Ends every MCP server of the session (and whatever each started). */
+  private async closeMcp(): Promise<void> {
+    const mcp = this.mcp;
+    if (!mcp) return;
+    await mcp.close().catch((error: unknown) => {
+      this.logger.warn('could not stop every MCP server', error);
+    });
+  }
+
   private emit(id: string, msg: core.EventMsg): void {
     this.options.recorder?.event(msg);
     this.queue.push({ id, msg });
   }
 }
+
+const isRecord = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
 
 function emptyUsage(): core.TokenUsage {
   return {

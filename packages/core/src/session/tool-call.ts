@@ -9,6 +9,8 @@ export type ToolCall =
   | {
       readonly kind: 'function';
       readonly name: string;
+      /** The namespace the function belongs to (an MCP server's tools), when it has one. */
+      readonly namespace?: string;
       readonly callId: string;
       readonly arguments: string;
     }
@@ -31,7 +33,13 @@ export type ToolCall =
 export function toolCallOf(item: ResponseItem): ToolCall | null {
   switch (item.type) {
     case 'function_call':
-      return { kind: 'function', name: item.name, callId: item.call_id, arguments: item.arguments };
+      return {
+        kind: 'function',
+        name: item.name,
+        ...(item.namespace ? { namespace: item.namespace } : {}),
+        callId: item.call_id,
+        arguments: item.arguments,
+      };
     case 'custom_tool_call':
       return { kind: 'custom', name: item.name, callId: item.call_id, input: item.input };
     case 'local_shell_call': {
@@ -79,9 +87,21 @@ export interface ToolResult {
   readonly followUp?: readonly ResponseItem[];
 }
 
+/** The name a handler is found under: `<namespace>__<name>` for namespaced functions. */
+export const toolKey = (name: string, namespace?: string | null): string =>
+  namespace ? `${namespace}__${name}` : name;
+
+/** The key of the handler for `call` (`local_shell` calls go to `shell`). */
+export const callKey = (call: ToolCall): string =>
+  call.kind === 'local_shell'
+    ? 'shell'
+    : toolKey(call.name, call.kind === 'function' ? call.namespace : null);
+
 /** One tool: how it is offered, and how a call is run. */
 export interface ToolHandler {
   readonly spec: ToolSpec;
+  /** Offered inside this namespace (then `spec` is a function). */
+  readonly namespace?: { readonly name: string; readonly description: string };
   /** Whether calls may run beside other parallel-safe calls. */
   readonly parallel: boolean;
   handle(invocation: ToolInvocation): Promise<ToolResult>;

@@ -11,7 +11,7 @@ import type { Conversation } from './conversation.js';
 import { modelFamily, unknownModelWarning } from './model-family.js';
 import { TURN_ABORTED_MESSAGE, userInputItem, userInputItemOf } from './prompt.js';
 import { outputItemFor, type ToolCall, type ToolResult, toolCallOf } from './tool-call.js';
-import { type ToolHandler, type ToolServices, toolsFor } from './tools/index.js';
+import { type ToolServices, type ToolSet, toolsFor } from './tools/index.js';
 import type { TurnContext } from './turn-context.js';
 import { TurnDiffTracker } from './turn-diff.js';
 
@@ -78,15 +78,14 @@ export class TurnRunner {
     total_tokens: 0,
   };
   private readonly family;
-  /** The tools this turn offers, by name (fixed for the turn: the model's family decides). */
-  private readonly tools: ReadonlyMap<string, ToolHandler>;
+  /** The tools this turn offers (fixed for the turn), once its first request is built. */
+  private tools: ToolSet | null = null;
   /** Settles when the turn is interrupted (never rejects). */
   private readonly aborted: Promise<void>;
 
   constructor(private readonly options: TurnRunnerOptions) {
     this.diff = new TurnDiffTracker(options.context.cwd);
     this.family = modelFamily(options.context.model, options.services.config);
-    this.tools = toolsFor(this.family, options.services);
     const { signal } = this.controller;
     this.aborted = new Promise((resolve) =>
       signal.addEventListener('abort', () => resolve(), { once: true }),
@@ -271,16 +270,25 @@ export class TurnRunner {
     });
   }
 
+  /** The turn's tools: the built-ins of the model's family and the session's others. */
+  private async toolSet(): Promise<ToolSet> {
+    if (this.tools) return this.tools;
+    const extra = await Promise.race([this.options.services.extraTools(), this.aborted]);
+    this.throwIfAborted();
+    this.tools = toolsFor(this.family, this.options.services, extra ?? []);
+    return this.tools;
+  }
+
   /** One model request: streams it, emits what it says, returns its tool calls. */
   private async sample(): Promise<Sample> {
     const { modelClient, history } = this.options;
     const context = this.context;
     const turnId = context.turnId;
-    const tools = this.tools;
+    const tools = await this.toolSet();
     const stream = modelClient.stream(
       {
         input: history.items,
-        tools: [...tools.values()].map((tool) => tool.spec),
+        tools: tools.specs,
         parallelToolCalls: true,
         ...(context.outputSchema ? { outputSchema: context.outputSchema } : {}),
       },
@@ -397,18 +405,18 @@ export class TurnRunner {
    * the order the model made the calls.
    */
   private async runTools(calls: readonly ToolCall[]): Promise<void> {
-    const tools = this.tools;
+    const tools = await this.toolSet();
     const results: Array<Promise<ToolResult>> = [];
     let batch: Array<Promise<unknown>> = [];
     for (const call of calls) {
-      const handler = tools.get(call.name === 'local_shell' ? 'shell' : call.name);
+      const handler = tools.handlerFor(call);
       if (!handler?.parallel) {
         await Promise.allSettled(batch);
         batch = [];
       }
       // A call queued behind others does not start once the turn is interrupted.
       if (this.controller.signal.aborted) break;
-      const result = this.runTool(call);
+      const result = this.runTool(call, tools);
       results.push(result);
       if (handler?.parallel) batch.push(result);
       else await result.catch(() => undefined);
@@ -430,9 +438,8 @@ export class TurnRunner {
     if (failure !== undefined) throw failure;
   }
 
-  private async runTool(call: ToolCall): Promise<ToolResult> {
-    const tools = this.tools;
-    const handler = tools.get(call.kind === 'local_shell' ? 'shell' : call.name);
+  private async runTool(call: ToolCall, tools: ToolSet): Promise<ToolResult> {
+    const handler = tools.handlerFor(call);
     if (!handler) return { output: `unsupported call: ${call.name}` };
     try {
       return await handler.handle({

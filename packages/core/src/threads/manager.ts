@@ -1,6 +1,7 @@
 import { realpath } from 'node:fs/promises';
 import { defaultLogger, type Logger, uuidv7 } from '@codex/common';
 import { ExecServerClient } from '@codex/exec-server/client';
+import type { v2 } from '@codex/protocol';
 import type { ModelAuthProvider } from '../auth/manager.js';
 import { ModelClient } from '../client/model-client.js';
 import type { ResponseItem } from '../client/types.js';
@@ -8,6 +9,7 @@ import type { Config } from '../config/load.js';
 import { Sandbox } from '../sandbox/sandbox.js';
 import { EventQueue } from '../session/event-queue.js';
 import { Session } from '../session/session.js';
+import type { HostTool } from '../session/tools/dynamic.js';
 import type { EventHubOptions } from './event-hub.js';
 import {
   archiveThread,
@@ -74,6 +76,12 @@ export interface ThreadStartOptions {
   readonly source?: SessionSource;
   /** Appended to the model requests' user agent, e.g. `"my-editor; 1.2.3"`. */
   readonly userAgentSuffix?: string;
+  /** Tools the client runs (`thread/start` `dynamicTools`); see `SessionOptions.dynamicTools`. */
+  readonly dynamicTools?: readonly v2.DynamicToolSpec[];
+  /** Tools this process runs, as plain functions; see `SessionOptions.hostTools`. */
+  readonly hostTools?: readonly HostTool[];
+  /** A client tool call nobody answers fails after this long. Default 10 minutes. */
+  readonly dynamicToolTimeoutMs?: number;
 }
 
 /** Where a thread to resume or fork lives. */
@@ -291,7 +299,10 @@ export class ThreadManager {
     readonly resume?: Parameters<typeof Session.start>[0]['resume'];
     readonly forkedFromId?: string;
     /** Who the thread's model requests say they come from. */
-    readonly client?: Pick<ThreadStartOptions, 'originator' | 'userAgentSuffix'>;
+    readonly client?: Pick<
+      ThreadStartOptions,
+      'originator' | 'userAgentSuffix' | 'dynamicTools' | 'hostTools' | 'dynamicToolTimeoutMs'
+    >;
   }): Promise<Thread> {
     const { storage } = options;
     const modelClient =
@@ -315,6 +326,9 @@ export class ThreadManager {
         logger: this.logger,
         ...(storage ? { recorder: storage.recorder } : {}),
         ...(options.resume ? { resume: options.resume } : {}),
+        dynamicTools: options.client?.dynamicTools,
+        hostTools: options.client?.hostTools,
+        dynamicToolTimeoutMs: options.client?.dynamicToolTimeoutMs,
       });
     } catch (error) {
       await storage?.close().catch((closeError: unknown) => {

@@ -50,7 +50,7 @@ function sessionRecorder(rollout: RolloutRecorder): SessionRecorder {
       ]);
     },
     event(msg) {
-      const payload = persistedEvent(msg);
+      const payload = persistedEvent(msg, { threadId: rollout.threadId });
       if (payload) rollout.record([{ type: 'event_msg', payload }]);
     },
     turnStarted(context) {

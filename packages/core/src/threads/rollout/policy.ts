@@ -15,6 +15,8 @@ import type { PersistedEventMsg } from './format.js';
 export interface PersistedEventOptions {
   /** When the event happened (for `started_at` / `completed_at`). Default: now. */
   readonly now?: Date;
+  /** The thread the rollout belongs to (completed items name it). */
+  readonly threadId?: string;
 }
 
 /** The original's token counts: every field present, `null`s as 0. */
@@ -96,6 +98,31 @@ export function persistedEvent(
       };
     case 'context_compacted':
       return { type: msg.type };
+    case 'mcp_tool_call_end': {
+      // 0.169.0 records MCP calls as completed turn items, not as `mcp_tool_call_end`.
+      const ok = 'Ok' in msg.result ? msg.result.Ok : null;
+      const ms = now.getTime();
+      const durationMs = msg.duration.secs * 1000 + Math.round(msg.duration.nanos / 1e6);
+      return {
+        type: 'item_completed',
+        thread_id: options.threadId ?? '',
+        turn_id: msg.turn_id ?? '',
+        item: {
+          type: 'McpToolCall',
+          id: msg.call_id,
+          server: msg.invocation.server,
+          tool: msg.invocation.tool,
+          arguments: msg.invocation.arguments ?? null,
+          status: ok && !ok.isError ? 'completed' : 'failed',
+          ...(ok
+            ? { result: ok }
+            : { error: { message: 'Err' in msg.result ? msg.result.Err : '' } }),
+          duration: msg.duration,
+        },
+        started_at_ms: ms - durationMs,
+        completed_at_ms: ms,
+      };
+    }
     case 'session_configured':
     case 'agent_message_delta':
     case 'agent_reasoning_delta':
@@ -114,6 +141,14 @@ export function persistedEvent(
     case 'warning':
     case 'context_compaction_begin':
     case 'shutdown_complete':
+    case 'mcp_tool_call_begin':
+    case 'mcp_startup_update':
+    case 'mcp_startup_complete':
+    case 'elicitation_request':
+    case 'dynamic_tool_call_request':
+    case 'dynamic_tool_call_response':
+    case 'hook_started':
+    case 'hook_completed':
       return null;
   }
 }
