@@ -1,4 +1,11 @@
-import { mkdirSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  appendFileSync,
+  mkdirSync,
+  mkdtempSync,
+  realpathSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Logger, silentLogger } from '@codex/common';
@@ -6,8 +13,9 @@ import type { core } from '@codex/protocol';
 import { createTempCodexHome, MockResponsesServer } from '@codex/test-support';
 import { afterAll, afterEach, beforeAll } from 'vitest';
 import { loadConfig } from '../src/config/load.js';
+import { Hooks } from '../src/hooks/index.js';
 import type { Sandbox } from '../src/sandbox/sandbox.js';
-import { type ExecServerOption, Session } from '../src/session/session.js';
+import { type ExecServerOption, Session, type SessionOptions } from '../src/session/session.js';
 
 /** Reads a session's events in the background so tests can wait for them. */
 export class EventLog {
@@ -76,8 +84,13 @@ export interface HarnessOptions {
   readonly sandbox?: Sandbox;
   /** Written to `$CODEX_HOME/rules/default.rules` before the session starts. */
   readonly rules?: string;
+  /** Written to `$CODEX_HOME/hooks.json` (`{hooks: …}`), every hook trusted unless `trustHooks` is false. */
+  readonly hooksJson?: unknown;
+  readonly trustHooks?: boolean;
   /** Do not start reading events (the test reads them itself, or not at all). */
   readonly manualEvents?: boolean;
+  /** More session options (host tools, client tools…). */
+  readonly session?: Partial<SessionOptions>;
 }
 
 export interface Harness {
@@ -114,6 +127,19 @@ export async function startSession(
     SHELL: '/bin/bash',
     MOCK_API_KEY: 'dummy',
   };
+  if (options.hooksJson !== undefined) {
+    writeFileSync(join(home.path, 'hooks.json'), JSON.stringify(options.hooksJson));
+    if (options.trustHooks !== false) {
+      const listing = (await Hooks.load({ codexHome: home.path, cwd, toml: {} })).listing();
+      const trust = listing.hooks
+        .map(
+          (hook) =>
+            `[hooks.state.${JSON.stringify(hook.key)}]\ntrusted_hash = "${hook.currentHash}"\n`,
+        )
+        .join('');
+      appendFileSync(join(home.path, 'config.toml'), `\n${trust}`);
+    }
+  }
   const { config } = await loadConfig({
     codexHome: home.path,
     systemConfigFile: null,
@@ -129,6 +155,7 @@ export async function startSession(
     execServer: options.execServer,
     maxPendingEventBytes: options.maxPendingEventBytes,
     sandbox: options.sandbox,
+    ...options.session,
   });
   const log = options.manualEvents ? undefined : new EventLog(session);
   return {

@@ -20,6 +20,9 @@ const message = (role: 'developer' | 'user', text: string): ResponseItem => ({
 /** A user message holding `text`. */
 export const userInputItem = (text: string): ResponseItem => message('user', text);
 
+/** A developer message holding `text` (context hooks add). */
+export const developerItem = (text: string): ResponseItem => message('developer', text);
+
 /**
  * The user message for a piece of input: text as `input_text`, images as `input_image`
  * (local files read and sent as data URLs). A local image that cannot be read becomes a note

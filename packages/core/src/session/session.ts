@@ -6,6 +6,7 @@ import { ModelClient } from '../client/model-client.js';
 import type { JsonSchema, ResponseItem } from '../client/types.js';
 import type { Config } from '../config/load.js';
 import { combineInstructions, discoverProjectDocs } from '../config/project-doc.js';
+import { Hooks } from '../hooks/index.js';
 import {
   McpConnections,
   type McpElicitation,
@@ -40,6 +41,7 @@ import {
   type TurnContext,
   type TurnSettings,
 } from './turn-context.js';
+import { TurnHooks } from './turn-hooks.js';
 
 /** Where the session runs commands. */
 export type ExecServerOption =
@@ -86,6 +88,13 @@ export interface SessionOptions {
   readonly hostTools?: readonly HostTool[];
   /** A client tool call nobody answers fails after this long. Default 10 minutes. */
   readonly dynamicToolTimeoutMs?: number;
+  /**
+   * The user's hooks. Default: those `$CODEX_HOME/hooks.json`, `[hooks]` in the config and the
+   * trusted project's `.codex/` define; `false`: none run.
+   */
+  readonly hooks?: Hooks | false;
+  /** The thread's rollout file, which hooks are told of (`transcript_path`). */
+  readonly transcriptPath?: string;
 }
 
 /** The answer to an `elicitation_request` (the MCP `ElicitResult`). */
@@ -131,6 +140,8 @@ export class Session {
   /** Questions for the user on behalf of MCP servers, by `<server>\0<id>`. */
   private readonly elicitations = new PendingAnswers<ElicitationAnswer>();
   private elicitationCount = 0;
+  /** No turn with user input has started yet (`SessionStart` hooks run with the first). */
+  private firstTurn = true;
   /** MCP tools the user allowed for the rest of the session, as `<server>\0<tool>`. */
   private readonly mcpApproved = new Set<string>();
   /** Client tool calls waiting for their answers, by call id. */
@@ -147,6 +158,7 @@ export class Session {
     private readonly userInstructions: string | null,
     readonly sandbox: Sandbox,
     execPolicy: ExecPolicyRules,
+    private readonly hooks: Hooks | null,
   ) {
     this.logger = options.logger ?? defaultLogger;
     this.queue = new EventQueue(options.maxPendingEventBytes);
@@ -221,6 +233,16 @@ export class Session {
       docs ? combineInstructions(docs) : null,
       options.sandbox ?? (await Sandbox.probe(options.env ?? process.env)),
       execPolicy,
+      options.hooks === false
+        ? null
+        : (options.hooks ??
+            (await Hooks.load({
+              codexHome: options.config.codexHome,
+              cwd: options.config.cwd,
+              toml: options.config.toml as Record<string, unknown>,
+              env: options.env ?? process.env,
+              logger,
+            }))),
     );
     session.emit('0', {
       type: 'session_configured',
@@ -537,6 +559,7 @@ export class Session {
       submissionId,
       outputSchema: outputSchema as JsonSchema | null,
     };
+    const hooks = this.hooks;
     const runner = new TurnRunner({
       context,
       history: this.history,
@@ -552,7 +575,23 @@ export class Session {
       contextItems: () => this.contextItems,
       contextTokens: this.contextTokens,
       compactOnly,
+      ...(hooks
+        ? {
+            hooks: (signal: AbortSignal) =>
+              new TurnHooks(
+                hooks,
+                { sessionId: this.id, transcriptPath: this.options.transcriptPath ?? null },
+                context,
+                (msg) => this.emit(submissionId, msg),
+                signal,
+              ),
+          }
+        : {}),
+      ...(this.firstTurn && !compactOnly
+        ? { sessionStart: this.options.resume ? ('resume' as const) : ('startup' as const) }
+        : {}),
     });
+    if (!compactOnly) this.firstTurn = false;
     // The context messages go in when the turn starts, after any turn still finishing.
     const recorder = this.options.recorder;
     const done = this.lastTurn.then(async () => {

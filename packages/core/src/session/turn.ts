@@ -9,11 +9,12 @@ import type { Approvals } from './approvals.js';
 import { autoCompactLimit, compactConversation } from './compact.js';
 import type { Conversation } from './conversation.js';
 import { modelFamily, unknownModelWarning } from './model-family.js';
-import { TURN_ABORTED_MESSAGE, userInputItem, userInputItemOf } from './prompt.js';
+import { developerItem, TURN_ABORTED_MESSAGE, userInputItem, userInputItemOf } from './prompt.js';
 import { outputItemFor, type ToolCall, type ToolResult, toolCallOf } from './tool-call.js';
-import { type ToolServices, type ToolSet, toolsFor } from './tools/index.js';
+import { type ToolHandler, type ToolServices, type ToolSet, toolsFor } from './tools/index.js';
 import type { TurnContext } from './turn-context.js';
 import { TurnDiffTracker } from './turn-diff.js';
+import type { TurnHooks } from './turn-hooks.js';
 
 /** What a turn needs from its session. */
 export interface TurnRunnerOptions {
@@ -37,7 +38,14 @@ export interface TurnRunnerOptions {
   readonly contextTokens: { value: number };
   /** The turn only compacts the conversation (the `compact` op). */
   readonly compactOnly?: boolean;
+  /** The user's hooks, given the turn's abort signal (none: no hook runs). */
+  readonly hooks?: (signal: AbortSignal) => TurnHooks;
+  /** Set on the session's first turn: `SessionStart` hooks run with this source. */
+  readonly sessionStart?: 'startup' | 'resume';
 }
+
+/** How many times `Stop` hooks may send the agent back to work in one turn. */
+const MAX_STOP_HOOK_CONTINUATIONS = 8;
 
 /** What one model request produced. */
 interface Sample {
@@ -82,6 +90,7 @@ export class TurnRunner {
   private tools: ToolSet | null = null;
   /** Settles when the turn is interrupted (never rejects). */
   private readonly aborted: Promise<void>;
+  private readonly hooks: TurnHooks | null;
 
   constructor(private readonly options: TurnRunnerOptions) {
     this.diff = new TurnDiffTracker(options.context.cwd);
@@ -90,6 +99,7 @@ export class TurnRunner {
     this.aborted = new Promise((resolve) =>
       signal.addEventListener('abort', () => resolve(), { once: true }),
     );
+    this.hooks = options.hooks?.(signal) ?? null;
   }
 
   private get context(): TurnContext {
@@ -133,7 +143,16 @@ export class TurnRunner {
         emit({ type: 'task_complete', turn_id: turnId, last_agent_message: null });
         return;
       }
-      await this.record(this.options.initialInput);
+      if (this.hooks && this.options.sessionStart) {
+        const context = await this.hooks.sessionStart(this.options.sessionStart);
+        this.options.history.push(...context.map(developerItem));
+      }
+      if (!(await this.submitPrompt(this.options.initialInput))) {
+        this.accepting = false;
+        emit({ type: 'task_complete', turn_id: turnId, last_agent_message: null });
+        return;
+      }
+      let stopContinuations = 0;
       for (;;) {
         this.throwIfAborted();
         while (this.pending.length > 0) await this.record(this.pending.shift() ?? []);
@@ -145,6 +164,15 @@ export class TurnRunner {
           continue;
         }
         if (this.pending.length > 0) continue;
+        if (this.hooks && stopContinuations < MAX_STOP_HOOK_CONTINUATIONS) {
+          const reason = await this.hooks.stop(lastAgentMessage, stopContinuations > 0);
+          this.throwIfAborted();
+          if (reason !== null) {
+            stopContinuations++;
+            this.options.history.push(userInputItem(reason));
+            continue;
+          }
+        }
         // No await between this check and `accepting = false`: input that arrives later
         // starts the next turn instead of being lost in this one.
         this.accepting = false;
@@ -242,6 +270,28 @@ export class TurnRunner {
       const call = toolCallOf(item);
       if (call && !answered.has(call.callId)) history.push(outputItemFor(call, output));
     }
+  }
+
+  /**
+   * Records the turn's input after the `UserPromptSubmit` hooks allowed it (their context
+   * follows it); false, with a warning, when one blocked it: the turn then ends at once.
+   */
+  private async submitPrompt(items: readonly core.InputItem[]): Promise<boolean> {
+    const prompt = items.flatMap((entry) => (entry.type === 'text' ? [entry.text] : [])).join('\n');
+    const outcome = this.hooks ? await this.hooks.userPromptSubmit(prompt) : null;
+    this.throwIfAborted();
+    const refusal = outcome?.blocked ?? outcome?.stop ?? null;
+    if (refusal !== null) {
+      this.options.emit({
+        type: 'warning',
+        message: `the prompt was blocked by a UserPromptSubmit hook: ${refusal}`,
+        turn_id: this.context.turnId,
+      });
+      return false;
+    }
+    await this.record(items);
+    this.options.history.push(...(outcome?.additionalContext ?? []).map(developerItem));
+    return true;
   }
 
   private async record(items: readonly core.InputItem[]): Promise<void> {
@@ -438,9 +488,25 @@ export class TurnRunner {
     if (failure !== undefined) throw failure;
   }
 
-  private async runTool(call: ToolCall, tools: ToolSet): Promise<ToolResult> {
-    const handler = tools.handlerFor(call);
-    if (!handler) return { output: `unsupported call: ${call.name}` };
+  private async runTool(modelCall: ToolCall, tools: ToolSet): Promise<ToolResult> {
+    const handler = tools.handlerFor(modelCall);
+    if (!handler) return { output: `unsupported call: ${modelCall.name}` };
+    let call = modelCall;
+    const hooks = this.hooks;
+    if (hooks) {
+      const verdict = await hooks.preToolUse(call);
+      this.throwIfAborted();
+      if (verdict && 'blocked' in verdict) return { output: verdict.blocked };
+      if (verdict) call = verdict.call;
+    }
+    const result = await this.handleCall(handler, call);
+    if (!hooks) return result;
+    const context = await hooks.postToolUse(call, result.output);
+    if (context.length === 0) return result;
+    return { ...result, followUp: [...(result.followUp ?? []), ...context.map(developerItem)] };
+  }
+
+  private async handleCall(handler: ToolHandler, call: ToolCall): Promise<ToolResult> {
     try {
       return await handler.handle({
         call,

@@ -326,6 +326,7 @@ export class ThreadManager {
         logger: this.logger,
         ...(storage ? { recorder: storage.recorder } : {}),
         ...(options.resume ? { resume: options.resume } : {}),
+        ...(storage ? { transcriptPath: storage.path } : {}),
         dynamicTools: options.client?.dynamicTools,
         hostTools: options.client?.hostTools,
         dynamicToolTimeoutMs: options.client?.dynamicToolTimeoutMs,
