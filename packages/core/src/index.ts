@@ -98,6 +98,15 @@ export {
   type GitInfo,
   gitDiffToRemote,
 } from './git/index.js';
+export {
+  type HookListing,
+  type HookMetadata,
+  type HookOutputEntry,
+  type HookRunSummary,
+  Hooks,
+  type HooksLoadOptions,
+  loadHookListing,
+} from './hooks/index.js';
 export type { McpServerConfig, McpToolApprovalMode, McpTransportConfig } from './mcp/config.js';
 export {
   listMcpServers,

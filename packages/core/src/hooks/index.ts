@@ -15,3 +15,11 @@ export {
   type HookRunSummary,
   type HookWireEventName,
 } from './types.js';
+
+import { Hooks as HooksEngine, type HooksLoadOptions as LoadOptions } from './hooks.js';
+import type { HookListing as Listing } from './types.js';
+
+/** The hooks a thread in `cwd` would run, as `hooks/list` reports them (never throws). */
+export async function loadHookListing(options: LoadOptions): Promise<Listing> {
+  return (await HooksEngine.load(options)).listing();
+}
