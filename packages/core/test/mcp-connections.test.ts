@@ -99,7 +99,7 @@ describe('McpConnections', () => {
     ]);
     expect(byName.missing).toMatchObject({ state: 'failed' });
     expect(byName.missing?.error).toMatch(
-      /^MCP client for `missing` failed to start: MCP startup failed: .*ENOENT/,
+      /^MCP client for `missing` failed to start: MCP startup failed: No such file or directory \(os error 2\)$/,
     );
     expect(byName.hang?.error).toBe(
       'MCP client for `hang` timed out after 0.5 seconds. Add or adjust `startup_timeout_sec` in your config.toml:\n[mcp_servers.hang]\nstartup_timeout_sec = XX',

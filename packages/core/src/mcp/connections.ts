@@ -153,7 +153,8 @@ export class McpConnections {
   ): Promise<CallToolResult> {
     const connection = this.connections.get(server);
     const client = connection?.client;
-    if (!connection || !client || connection.status.state !== 'ready') {
+    if (!connection) throw new McpCallError(`no MCP server is named \`${server}\``);
+    if (!client || connection.status.state !== 'ready') {
       const why = connection?.status.error ?? `MCP server \`${server}\` is not running`;
       throw new McpCallError(why);
     }
@@ -244,7 +245,7 @@ export class McpConnections {
       });
     } catch (error) {
       await client.close().catch(() => {});
-      const reason = error instanceof Error ? error.message : String(error);
+      const reason = osErrorText(error) ?? (error instanceof Error ? error.message : String(error));
       const message = reason.startsWith('MCP client for')
         ? reason
         : `MCP client for \`${config.name}\` failed to start: MCP startup failed: ${reason}`;
@@ -288,6 +289,18 @@ export class McpConnections {
       headers.Authorization = `Bearer ${token}`;
     }
     return new StreamableHTTPClientTransport(new URL(transport.url), { requestInit: { headers } });
+  }
+}
+
+/** How the original words the spawn failures users hit most (Rust's `io::Error` text). */
+function osErrorText(error: unknown): string | null {
+  switch ((error as { code?: unknown } | null)?.code) {
+    case 'ENOENT':
+      return 'No such file or directory (os error 2)';
+    case 'EACCES':
+      return 'Permission denied (os error 13)';
+    default:
+      return null;
   }
 }
 

@@ -6,9 +6,7 @@ export type SessionErrorCode =
   | 'closed'
   | 'exec_server'
   /** A `required` MCP server failed to start. */
-  | 'mcp_required'
-  /** No MCP server of the session has that name. */
-  | 'mcp_unknown_server';
+  | 'mcp_required';
 
 /** A session refused an op (it names the bad field) or was already shut down. */
 export class SessionError extends CodexError<SessionErrorCode> {

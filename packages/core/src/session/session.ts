@@ -8,6 +8,7 @@ import type { Config } from '../config/load.js';
 import { combineInstructions, discoverProjectDocs } from '../config/project-doc.js';
 import { Hooks } from '../hooks/index.js';
 import {
+  McpCallError,
   McpConnections,
   type McpElicitation,
   type McpElicitationAnswer,
@@ -268,12 +269,14 @@ export class Session {
   private async startMcpServers(): Promise<void> {
     const servers = this.options.config.mcpServers;
     if (servers.length === 0) return;
+    let startupDone = false;
     const mcp = McpConnections.start(servers, {
       cwd: this.settings.cwd,
       env: this.options.env ?? process.env,
       logger: this.logger,
       onStatus: (status) => {
-        if (status.state === 'disabled') return;
+        // Startup only: a server that dies later is told to whoever calls it.
+        if (status.state === 'disabled' || startupDone) return;
         this.emit('0', {
           type: 'mcp_startup_update',
           server: status.name,
@@ -287,6 +290,7 @@ export class Session {
     });
     this.mcp = mcp;
     const reported = mcp.ready().then(() => {
+      startupDone = true;
       const statuses = mcp.statuses();
       this.emit('0', {
         type: 'mcp_startup_complete',
@@ -395,8 +399,8 @@ export class Session {
     args?: Record<string, unknown>,
     options: { readonly signal?: AbortSignal } = {},
   ): Promise<CallToolResult> {
-    if (!this.mcp)
-      throw new SessionError('mcp_unknown_server', `no MCP server is named \`${server}\``);
+    if (!this.mcp) throw new McpCallError(`no MCP server is named \`${server}\``);
+    await this.mcp.ready();
     return this.mcp.call(server, tool, args, options.signal);
   }
 

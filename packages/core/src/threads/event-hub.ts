@@ -35,6 +35,9 @@ const SETTLES_CALL = new Set<core.EventMsgType>([
   'patch_apply_end',
 ]);
 
+const elicitationKey = (server: string, id: string) => `elicitation:${server}\0${id}`;
+const dynamicCallKey = (callId: string) => `dynamic:${callId}`;
+
 const callIdOf = (msg: core.EventMsg): string | undefined =>
   'call_id' in msg && typeof msg.call_id === 'string' ? msg.call_id : undefined;
 
@@ -203,22 +206,53 @@ export class EventHub {
     for (const subscription of [...this.subscriptions]) subscription.close();
   }
 
+  /**
+   * Keeps the questions still waiting for the client (approvals, MCP servers' questions, client
+   * tool calls), so that a client subscribing late is asked too.
+   */
   private trackApprovals(msg: core.EventMsg, event: core.Event): void {
-    if (msg.type === 'exec_approval_request' || msg.type === 'apply_patch_approval_request') {
-      this.pendingApprovals.set(msg.call_id, event);
-      return;
-    }
-    if (msg.type === 'task_complete' || msg.type === 'turn_aborted') {
-      this.pendingApprovals.clear();
-      return;
+    switch (msg.type) {
+      case 'exec_approval_request':
+      case 'apply_patch_approval_request':
+        this.pendingApprovals.set(msg.call_id, event);
+        return;
+      case 'elicitation_request':
+        this.pendingApprovals.set(elicitationKey(msg.server_name, msg.id), event);
+        return;
+      case 'dynamic_tool_call_request':
+        this.pendingApprovals.set(dynamicCallKey(msg.call_id), event);
+        return;
+      case 'dynamic_tool_call_response':
+        this.pendingApprovals.delete(dynamicCallKey(msg.call_id));
+        return;
+      case 'mcp_tool_call_end':
+        this.pendingApprovals.delete(
+          elicitationKey(msg.invocation.server, `mcp_tool_call_approval_${msg.call_id}`),
+        );
+        return;
+      case 'task_complete':
+      case 'turn_aborted':
+        this.pendingApprovals.clear();
+        return;
     }
     const callId = callIdOf(msg);
     if (callId !== undefined && SETTLES_CALL.has(msg.type)) this.pendingApprovals.delete(callId);
   }
 
-  /** Settles an approval the client answered. */
-  answered(callId: string): void {
-    this.pendingApprovals.delete(callId);
+  /** Settles a question the client answered (an op answering one). */
+  answered(op: core.Op): void {
+    switch (op.type) {
+      case 'exec_approval':
+      case 'patch_approval':
+        this.pendingApprovals.delete(op.id);
+        return;
+      case 'resolve_elicitation':
+        this.pendingApprovals.delete(elicitationKey(op.server_name, op.request_id));
+        return;
+      case 'dynamic_tool_response':
+        this.pendingApprovals.delete(dynamicCallKey(op.id));
+        return;
+    }
   }
 
   private remember(event: core.Event): void {

@@ -66,7 +66,7 @@ export class Thread {
   /** Submits an op to the thread's session; see `Session.submit`. */
   submit(op: core.Op): string {
     const id = this.session.submit(op);
-    if (op.type === 'exec_approval' || op.type === 'patch_approval') this.hub.answered(op.id);
+    this.hub.answered(op);
     return id;
   }
 

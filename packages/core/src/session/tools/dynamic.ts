@@ -81,7 +81,7 @@ export function dynamicToolHandlers(
               tool: tool.name,
               arguments: args,
             });
-            const seconds = Math.round(services.timeoutMs / 1000);
+            const seconds = services.timeoutMs / 1000;
             return services.answers.wait(invocation.call.callId, {
               timeoutMs: services.timeoutMs,
               signal: invocation.signal,
@@ -180,7 +180,7 @@ function modelOutput(answer: DynamicToolAnswer): v2.FunctionCallOutputBody {
         return { type: 'input_text' as const, text: item.text };
       case 'inputImage':
         return { type: 'input_image' as const, image_url: item.imageUrl };
-      case 'inputAudio':
+      default:
         return { type: 'input_text' as const, text: AUDIO_OMITTED };
     }
   });
