@@ -64,8 +64,31 @@ export interface PatchApprovalElicitParams {
   readonly [key: string]: unknown;
 }
 
+/**
+ * `elicitation/create` params relaying a question of one of the session's own MCP servers:
+ * whether the agent may call one of its tools (`codex_approval_kind` `mcp_tool_call` in
+ * `codex_meta`), or the server's own form.
+ */
+export interface McpServerElicitParams {
+  readonly message: string;
+  readonly requestedSchema: Readonly<Record<string, unknown>>;
+  readonly threadId: string;
+  readonly codex_elicitation: 'mcp-server-elicitation';
+  readonly codex_mcp_tool_call_id: string;
+  readonly codex_event_id: string;
+  /** The MCP server asking. */
+  readonly codex_mcp_server: string;
+  /** The question's id (`elicitation_request.id`). */
+  readonly codex_elicitation_id: string;
+  readonly codex_meta: Readonly<Record<string, unknown>> | null;
+  readonly [key: string]: unknown;
+}
+
 /** Params of the `elicitation/create` request for one approval. */
-export type ApprovalElicitParams = ExecApprovalElicitParams | PatchApprovalElicitParams;
+export type ApprovalElicitParams =
+  | ExecApprovalElicitParams
+  | PatchApprovalElicitParams
+  | McpServerElicitParams;
 
 /** Quotes a command for display the way a POSIX shell would read it back. */
 export function shellJoin(command: readonly string[]): string {

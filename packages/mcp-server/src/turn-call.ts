@@ -181,6 +181,13 @@ async function followTurn(
         refusal ??= noElicitationMessage(msg);
         answerApproval(thread, msg, 'abort', context.logger);
       }
+    } else if (msg.type === 'elicitation_request') {
+      relayElicitation(thread, event, msg, context, turnEnded).catch((error: unknown) => {
+        context.logger.error(
+          `relaying the question of MCP server ${msg.server_name} failed`,
+          error,
+        );
+      });
     } else if (msg.type === 'error') {
       lastError = msg.message;
     } else if (msg.type === 'task_complete') {
@@ -255,6 +262,72 @@ async function askApproval(
     }
   }
   answerApproval(thread, request, decision, context.logger);
+}
+
+type ElicitationRequest = Extract<core.EventMsg, { type: 'elicitation_request' }>;
+
+/**
+ * Relays a question of one of the session's MCP servers to the client and the answer back
+ * (declined when the client cannot be asked, does not answer in time or fails).
+ */
+async function relayElicitation(
+  thread: Thread,
+  event: core.Event,
+  request: ElicitationRequest,
+  context: TurnCallContext,
+  turnEnded: AbortSignal,
+): Promise<void> {
+  let answer: ApprovalAnswer = { action: 'decline' };
+  if (context.canElicit) {
+    const schema = request.requested_schema;
+    const asking = new AbortController();
+    const stopAsking = () => asking.abort();
+    turnEnded.addEventListener('abort', stopAsking, { once: true });
+    try {
+      answer = await context
+        .elicit(
+          {
+            message: request.message,
+            requestedSchema:
+              schema !== null && typeof schema === 'object'
+                ? (schema as Record<string, unknown>)
+                : { type: 'object', properties: {} },
+            threadId: thread.id,
+            codex_elicitation: 'mcp-server-elicitation',
+            codex_mcp_tool_call_id: String(context.requestId),
+            codex_event_id: event.id,
+            codex_mcp_server: request.server_name,
+            codex_elicitation_id: request.id,
+            codex_meta: request.meta,
+          },
+          { signal: asking.signal, timeoutMs: context.approvalTimeoutMs },
+        )
+        .finally(() => turnEnded.removeEventListener('abort', stopAsking));
+    } catch (error) {
+      if (turnEnded.aborted || context.signal.aborted) return;
+      context.logger.warn(
+        `the question of MCP server ${request.server_name} failed; declined`,
+        error,
+      );
+    }
+  }
+  const action = answer.action;
+  const decision = action === 'accept' || action === 'cancel' ? action : 'decline';
+  try {
+    thread.submit({
+      type: 'resolve_elicitation',
+      server_name: request.server_name,
+      request_id: request.id,
+      decision,
+      ...(decision === 'accept' && answer.content ? { content: answer.content } : {}),
+      ...(answer._meta !== undefined ? { meta: answer._meta } : {}),
+    });
+  } catch (error) {
+    context.logger.warn(
+      `could not answer the question of MCP server ${request.server_name}`,
+      error,
+    );
+  }
 }
 
 function answerApproval(

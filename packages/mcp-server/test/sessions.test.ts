@@ -1,3 +1,5 @@
+import { appendFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { functionCall, scripted } from '@codex/test-support';
 import { afterEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
@@ -237,5 +239,40 @@ describe('codex/stream (seed 004 streaming control)', () => {
         StreamResultSchema,
       ),
     ).rejects.toThrow(/Failed to load thread 01a20747-0000-7000-8000-000000000000/);
+  });
+});
+
+describe("the session's own MCP servers", () => {
+  it("a tool approval of one of the session's MCP servers is relayed to the client, and its answer back", async () => {
+    harness = await startHarness({ approvalPolicy: 'on-request', sandboxMode: 'workspace-write' });
+    const fixture = new URL('../../core/test/fixtures/mcp-test-server.mjs', import.meta.url);
+    appendFileSync(
+      harness.home.configPath,
+      `\n[mcp_servers.test]\ncommand = ${JSON.stringify(process.execPath)}\nargs = [${JSON.stringify(fileURLToPath(fixture))}]\n`,
+    );
+    harness.mock.enqueue(
+      scripted.items([
+        functionCall('echo', { text: 'relayed' }, { callId: 'call_mcp', namespace: 'mcp__test' }),
+      ]),
+      scripted.text('The server echoed.'),
+    );
+    const mcp = await harness.start({ elicitation: () => ({ action: 'accept' }) });
+    const result = (await mcp.client.callTool({
+      name: 'codex',
+      arguments: { prompt: 'echo something', cwd: harness.cwd },
+    })) as ToolResult;
+    expect(result.structuredContent?.content).toBe('The server echoed.');
+    expect(mcp.elicitations).toHaveLength(1);
+    expect(mcp.elicitations[0]).toMatchObject({
+      message: 'Allow the test MCP server to run tool "echo"?',
+      codex_elicitation: 'mcp-server-elicitation',
+      codex_mcp_server: 'test',
+      codex_elicitation_id: 'mcp_tool_call_approval_call_mcp',
+      codex_meta: { codex_approval_kind: 'mcp_tool_call', tool_name: 'echo' },
+    });
+    expect(inputText(1)).toContain('echo: relayed');
+    const types = mcp.eventsOf(1).map((msg) => msg.type);
+    expect(types).toContain('mcp_tool_call_begin');
+    expect(types).toContain('mcp_tool_call_end');
   });
 });
