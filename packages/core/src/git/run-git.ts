@@ -1,5 +1,6 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import type { Readable } from 'node:stream';
+import { killProcessGroup, USE_PROCESS_GROUP } from '../process/group.js';
 import { GitError } from './errors.js';
 
 /** How long one git command may run; the original allows a few seconds per call. */
@@ -24,7 +25,6 @@ export interface GitResult {
 
 // Without a process group a timed-out git's children (hooks, fsmonitor) would keep the output
 // pipes open, and the result would wait for them. Windows has no process groups.
-const USE_PROCESS_GROUP = process.platform !== 'win32';
 
 /**
  * Runs `git <args>` in `cwd` without a shell. Git never prompts (`GIT_TERMINAL_PROMPT=0`) and
@@ -53,7 +53,7 @@ export function runGit(
     let failure: GitError | null = null;
     const fail = (error: GitError): void => {
       failure ??= error;
-      killTree(child);
+      killProcessGroup(child);
     };
     const timer = setTimeout(
       () => fail(new GitError('timeout', `${command} timed out after ${timeoutMs} ms`)),
@@ -92,19 +92,6 @@ function collect(stream: Readable, limit: number, onOverflow: () => void): { tex
     else chunks.push(chunk);
   });
   return { text: () => Buffer.concat(chunks).toString('utf8') };
-}
-
-/** Kills git and whatever it started (hooks, fsmonitor), so their open pipes cannot delay us. */
-function killTree(child: ChildProcess): void {
-  if (USE_PROCESS_GROUP && child.pid !== undefined) {
-    try {
-      process.kill(-child.pid, 'SIGKILL');
-      return;
-    } catch {
-      // The group is gone already; fall through to the child itself.
-    }
-  }
-  child.kill('SIGKILL');
 }
 
 /**

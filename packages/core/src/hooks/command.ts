@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import type { Readable } from 'node:stream';
 import { defaultLogger, type Logger, MAX_TIMER_MS } from '@codex/common';
+import { killProcessGroup, USE_PROCESS_GROUP } from '../process/group.js';
 
 /** The most a hook may write to stdout, and to stderr, that is kept; the rest is read and dropped. */
 export const HOOK_OUTPUT_LIMIT_BYTES = 1024 * 1024;
@@ -13,7 +14,6 @@ export const HOOK_DRAIN_AFTER_EXIT_MS = 1_000;
 const KILL_GRACE_MS = 2_000;
 const SHELL = '/bin/sh';
 // Windows has no process groups; a hook's children there die with it or not at all.
-const USE_PROCESS_GROUP = process.platform !== 'win32';
 
 /** What running one hook command gave. `error` is set when it did not run to an exit. */
 export interface CommandRunResult {
@@ -105,7 +105,7 @@ export function runHookCommand(options: CommandRunOptions): Promise<CommandRunRe
     };
     const kill = (reason: string) => {
       error ??= reason;
-      killGroup(child);
+      killProcessGroup(child);
       timers.push(setTimeout(finish, KILL_GRACE_MS));
     };
     const onAbort = () => kill('hook was cancelled');
@@ -153,18 +153,6 @@ function capture(stream: Readable | null, limit: number, logger: Logger): { text
   // A read error ends the stream; what was read so far is the output.
   stream?.on('error', (error) => logger.debug(`hook output pipe failed: ${error.message}`));
   return { text: () => Buffer.concat(chunks).toString('utf8') };
-}
-
-function killGroup(child: ChildProcess): void {
-  if (USE_PROCESS_GROUP && child.pid !== undefined) {
-    try {
-      process.kill(-child.pid, 'SIGKILL');
-      return;
-    } catch {
-      // The group is gone already; fall through to the child itself.
-    }
-  }
-  child.kill('SIGKILL');
 }
 
 const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
