@@ -4,6 +4,7 @@ import type { ClientSession } from './client-session.js';
 import { invalidParamsMessage, refuse } from './errors.js';
 import { accountHandlers } from './handlers/account.js';
 import { configHandlers } from './handlers/config.js';
+import { mcpHandlers } from './handlers/mcp.js';
 import { sessionHandlers } from './handlers/session.js';
 import { threadHandlers } from './handlers/threads.js';
 import { toolHandlers } from './handlers/tools.js';
@@ -21,6 +22,7 @@ const handlers: HandlerTable = {
   ...configHandlers,
   ...accountHandlers,
   ...toolHandlers,
+  ...mcpHandlers,
   ...v1Handlers,
 };
 

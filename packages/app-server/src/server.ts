@@ -15,7 +15,7 @@ import type { ExecServerClient } from '@codex/exec-server/client';
 import { Connection, type Transport } from '@codex/jsonrpc';
 import type { v2 } from '@codex/protocol';
 import { ClientSession } from './client-session.js';
-import { LiveThread } from './live-thread.js';
+import { DEFAULT_DYNAMIC_TOOL_TIMEOUT_MS, LiveThread } from './live-thread.js';
 import { appServerErrorPolicy, attachHandlers, gate } from './processor.js';
 import { serverIncoming, serverOutgoing } from './tables.js';
 import { type LoadedThreadFacts, threadObject } from './thread-view.js';
@@ -40,6 +40,12 @@ export interface AppServerOptions extends ThreadHostOptions {
   readonly maxClientBacklogBytes?: number;
   /** Port of the ChatGPT login's callback server. Default 1455; 0 picks a free one. */
   readonly loginPort?: number;
+  /**
+   * How long a client has to answer `item/tool/call` (a host tool it registered in
+   * `thread/start`) before the model is told the call timed out. Default 10 minutes, as
+   * approvals.
+   */
+  readonly dynamicToolTimeoutMs?: number;
 }
 
 const DEFAULT_MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
@@ -122,12 +128,18 @@ export class AppServer {
     return this.host.threadConfig(request);
   }
 
-  /** The served form of a loaded core thread (created on first use). */
-  liveThread(thread: Thread): LiveThread {
+  /**
+   * The served form of a loaded core thread (created on first use). `loaded`: this server just
+   * started, resumed or forked it, so what it reported so far (its MCP servers starting) is
+   * served too.
+   */
+  liveThread(thread: Thread, options: { readonly loaded?: boolean } = {}): LiveThread {
     let live = this.live.get(thread.id);
     if (!live) {
       live = new LiveThread(thread, {
         logger: this.logger,
+        dynamicToolTimeoutMs: this.dynamicToolTimeoutMs,
+        replay: options.loaded ?? false,
         onClosed: (closed) => {
           if (this.live.get(closed.id) === closed) this.live.delete(closed.id);
         },
@@ -248,6 +260,11 @@ export class AppServer {
       await this.host.close();
     })();
     return this.closing;
+  }
+
+  /** How long a client has to answer `item/tool/call`. */
+  get dynamicToolTimeoutMs(): number {
+    return this.options.dynamicToolTimeoutMs ?? DEFAULT_DYNAMIC_TOOL_TIMEOUT_MS;
   }
 
   /** Largest accepted message, for transports. */

@@ -38,8 +38,15 @@ export const clientRequests = {
 /** Notifications an app-server client may send. */
 export const clientNotifications = v2.clientNotificationsV2;
 
+/**
+ * The table of {@link serverNotifications}, named: too large for declaration output to spell
+ * out when inferred.
+ */
+export type ServerNotificationTable = typeof v2.serverNotificationsV2 &
+  typeof v1.serverNotificationsV1;
+
 /** Notifications the app-server sends: v2, and v1's `codex/event/*` and login notifications. */
-export const serverNotifications = {
+export const serverNotifications: ServerNotificationTable = {
   ...v2.serverNotificationsV2,
   ...v1.serverNotificationsV1,
 } as const satisfies NotificationTable;
@@ -54,7 +61,10 @@ export const serverIncoming = {
 } as const;
 
 /** What the server sends. */
-export const serverOutgoing = {
+export const serverOutgoing: {
+  readonly requests: typeof serverRequests;
+  readonly notifications: ServerNotificationTable;
+} = {
   requests: serverRequests,
   notifications: serverNotifications,
 } as const;

@@ -1,7 +1,9 @@
 import { arch, platform, release } from 'node:os';
+import { loadHookListing } from '@codex/core';
 import { refuse } from '../errors.js';
 import { MODEL_CATALOGUE } from '../models.js';
 import { PROTOCOL_COMPATIBLE_VERSION } from '../version.js';
+import { loadedThread } from './threads.js';
 import type { HandlerTable } from './types.js';
 
 /** Visible ASCII, space and tab, and obs-text: what an HTTP header value may hold. */
@@ -88,9 +90,23 @@ export const sessionHandlers: HandlerTable = {
     };
   },
 
-  'hooks/list': (params) => ({
-    data: (params.cwds ?? []).map((cwd) => ({ cwd, hooks: [], warnings: [], errors: [] })),
-  }),
+  /**
+   * The hooks each working directory would run, read afresh (a client trusts a hook by writing
+   * its hash to config.toml, then lists again). A loaded thread's: its own cwd.
+   */
+  'hooks/list': async (params, { server }) => {
+    const live = params.threadId ? loadedThread(server, params.threadId) : null;
+    const requested = live ? [live.thread.session.config.cwd] : (params.cwds ?? []);
+    const cwds = requested.length > 0 ? requested : [server.config.cwd];
+    const data = await Promise.all(
+      cwds.map(async (cwd) => {
+        const config = await server.threadConfig({ cwd });
+        const toml = config.toml as Readonly<Record<string, unknown>>;
+        return loadHookListing({ codexHome: server.codexHome, cwd, toml, logger: server.logger });
+      }),
+    );
+    return { data };
+  },
   'skills/list': (params) => ({
     data: (params.cwds ?? []).map((cwd) => ({ cwd, skills: [], errors: [] })),
   }),

@@ -1,9 +1,16 @@
 import { access } from 'node:fs/promises';
 import { uuidv7 } from '@codex/common';
-import { findRolloutPath, readThreadSummary, type ThreadSummary } from '@codex/core';
-import type { v2 } from '@codex/protocol';
+import {
+  findRolloutPath,
+  readThreadSummary,
+  SessionError,
+  type Thread,
+  type ThreadSummary,
+} from '@codex/core';
+import { internalError, type v2 } from '@codex/protocol';
 import type { ClientSession } from '../client-session.js';
 import { refuse } from '../errors.js';
+import { checkDynamicTools } from '../host-tools.js';
 import type { LiveThread } from '../live-thread.js';
 import type { AppServer } from '../server.js';
 import { readAllTurns, readItems, readTurns } from '../thread-history.js';
@@ -12,6 +19,12 @@ import type { HandlerTable } from './types.js';
 
 const HYDRATION_DEPRECATED =
   'Full-history hydration is deprecated for paginated threads; omit `includeTurns` or set it to `false`, then page with `thread/turns/list` and `thread/items/list`.';
+/**
+ * Core waits this much longer than the client is given for a host tool call, so that the
+ * server's own timeout (whose message tells the model what happened) is the one that fires.
+ */
+const CORE_TOOL_TIMEOUT_MARGIN_MS = 5_000;
+
 const RESUME_HYDRATION_DEPRECATED =
   'Full-history hydration on resume is deprecated for paginated threads; use `excludeTurns: true`, then page with `thread/turns/list` and `thread/items/list`.';
 
@@ -77,9 +90,47 @@ function afterResponse(send: () => void): void {
   setImmediate(send);
 }
 
-function announceStarted(server: AppServer, session: ClientSession, thread: v2.Thread): void {
-  afterResponse(() => session.notify('thread/started', { thread }));
-  void server;
+function announceStarted(session: ClientSession, thread: v2.Thread, release: () => void): void {
+  afterResponse(() => {
+    session.notify('thread/started', { thread });
+    release();
+  });
+}
+
+/**
+ * Holds a thread's notifications (its MCP servers' start-up) until `release` is called: after
+ * the response and what follows it (`thread/started`), as the original orders them. Released
+ * at once when the handler fails.
+ */
+async function holdingEvents<T>(
+  live: LiveThread,
+  answer: (release: () => void) => Promise<T>,
+): Promise<T> {
+  let release: () => void = () => {};
+  live.holdUntil(new Promise<void>((resolve) => (release = resolve)));
+  try {
+    return await answer(release);
+  } catch (error) {
+    release();
+    throw error;
+  }
+}
+
+/** Whether a thread could not load because a required MCP server failed to start. */
+const isRequiredMcpFailure = (error: unknown): error is SessionError =>
+  SessionError.isInstance(error) && error.code === 'mcp_required';
+
+/**
+ * A thread that could not start as the original reports it: a required MCP server that
+ * failed is a fatal error of the session (-32603).
+ */
+function threadStartError(error: unknown): unknown {
+  if (isRequiredMcpFailure(error)) {
+    return internalError(
+      `error creating thread: Fatal error: Failed to initialize session: ${error.message}`,
+    );
+  }
+  return error;
 }
 
 /** The rollout of a thread that has one on disk yet (a new thread writes it on its first turn). */
@@ -103,20 +154,32 @@ async function summaryOf(path: string | undefined): Promise<ThreadSummary | null
 /** v2 threads: start, resume, fork, rollback, list, read, pages, archive, names, subscriptions. */
 export const threadHandlers: HandlerTable = {
   'thread/start': async (params, { server, session }) => {
+    const dynamicTools = params.dynamicTools ?? [];
+    checkDynamicTools(dynamicTools);
     const config = await server.threadConfig(params);
-    const thread = await server.threads(session.clientName).startThread({
-      config,
-      ephemeral: params.ephemeral ?? false,
-      originator: session.clientName ?? undefined,
-      source: 'vscode',
-      userAgentSuffix: `${session.clientName}; ${session.clientVersion}`,
+    const thread: Thread = await server
+      .threads(session.clientName)
+      .startThread({
+        config,
+        ephemeral: params.ephemeral ?? false,
+        originator: session.clientName ?? undefined,
+        source: 'vscode',
+        userAgentSuffix: `${session.clientName}; ${session.clientVersion}`,
+        dynamicTools,
+        dynamicToolTimeoutMs: server.dynamicToolTimeoutMs + CORE_TOOL_TIMEOUT_MARGIN_MS,
+      })
+      .catch((error: unknown) => {
+        throw threadStartError(error);
+      });
+    const live = server.liveThread(thread, { loaded: true });
+    return holdingEvents(live, async (release) => {
+      live.originator = session.clientName;
+      if (dynamicTools.length > 0) live.hostTools(session);
+      live.subscribe(session);
+      const described = await server.describeLive(live);
+      announceStarted(session, described, release);
+      return { thread: described, ...threadSettings(live) };
     });
-    const live = server.liveThread(thread);
-    live.originator = session.clientName;
-    live.subscribe(session);
-    const described = await server.describeLive(live);
-    announceStarted(server, session, described);
-    return { thread: described, ...threadSettings(live) };
   },
 
   'thread/resume': async (params, { server, session }) => {
@@ -129,43 +192,53 @@ export const threadHandlers: HandlerTable = {
         .threads(session.clientName)
         .resumeThread(locator, { config, originator: session.clientName ?? undefined })
         .catch((error: unknown) => {
+          if (isRequiredMcpFailure(error)) throw threadStartError(error);
           throw refuse(`thread not found: ${params.threadId} (${(error as Error).message})`);
         });
-      live = server.liveThread(thread);
+      live = server.liveThread(thread, { loaded: true });
     }
-    const includeTurns = !params.excludeTurns;
-    await live.thread.flush();
-    const turns =
-      includeTurns && live.thread.rolloutPath ? await readAllTurns(live.thread.rolloutPath) : [];
-    const page =
-      live.thread.rolloutPath && params.initialTurnsPage
-        ? await readTurns(live.thread.rolloutPath, {
-            direction: params.initialTurnsPage.sortDirection ?? 'desc',
-            limit: params.initialTurnsPage.limit ?? null,
-            itemsView: params.initialTurnsPage.itemsView ?? 'summary',
-          })
-        : null;
-    if (includeTurns) {
-      session.notify('deprecationNotice', { summary: RESUME_HYDRATION_DEPRECATED, details: null });
+    const resumed = live;
+    return holdingEvents(resumed, (release) => resume(resumed, release));
+
+    async function resume(live: LiveThread, release: () => void) {
+      const includeTurns = !params.excludeTurns;
+      await live.thread.flush();
+      const turns =
+        includeTurns && live.thread.rolloutPath ? await readAllTurns(live.thread.rolloutPath) : [];
+      const page =
+        live.thread.rolloutPath && params.initialTurnsPage
+          ? await readTurns(live.thread.rolloutPath, {
+              direction: params.initialTurnsPage.sortDirection ?? 'desc',
+              limit: params.initialTurnsPage.limit ?? null,
+              itemsView: params.initialTurnsPage.itemsView ?? 'summary',
+            })
+          : null;
+      if (includeTurns) {
+        session.notify('deprecationNotice', {
+          summary: RESUME_HYDRATION_DEPRECATED,
+          details: null,
+        });
+      }
+      session.notify('thread/status/changed', { threadId: live.id, status: live.status });
+      live.subscribe(session);
+      const described = await server.describeLive(live, turns);
+      const usage = live.tokenUsage;
+      afterResponse(() => {
+        if (usage) session.notify('thread/tokenUsage/updated', usage);
+        session.notify('thread/goal/cleared', { threadId: live.id });
+        release();
+      });
+      return {
+        thread: described,
+        ...threadSettings(live),
+        collaborationMode: null,
+        initialTurnsPage: page
+          ? { data: page.turns, nextCursor: page.nextCursor, backwardsCursor: null }
+          : null,
+        turnsBackwardsCursor: null,
+        itemsBackwardsCursor: null,
+      };
     }
-    session.notify('thread/status/changed', { threadId: live.id, status: live.status });
-    live.subscribe(session);
-    const described = await server.describeLive(live, turns);
-    const usage = live.tokenUsage;
-    afterResponse(() => {
-      if (usage) session.notify('thread/tokenUsage/updated', usage);
-      session.notify('thread/goal/cleared', { threadId: live.id });
-    });
-    return {
-      thread: described,
-      ...threadSettings(live),
-      collaborationMode: null,
-      initialTurnsPage: page
-        ? { data: page.turns, nextCursor: page.nextCursor, backwardsCursor: null }
-        : null,
-      turnsBackwardsCursor: null,
-      itemsBackwardsCursor: null,
-    };
   },
 
   'thread/fork': async (params, { server, session }) => {
@@ -183,16 +256,19 @@ export const threadHandlers: HandlerTable = {
         },
       )
       .catch((error: unknown) => {
+        if (isRequiredMcpFailure(error)) throw threadStartError(error);
         throw refuse(`thread not found: ${params.threadId} (${(error as Error).message})`);
       });
-    const live = server.liveThread(thread);
-    live.originator = session.clientName;
-    live.subscribe(session);
-    const turns =
-      !params.excludeTurns && thread.rolloutPath ? await readAllTurns(thread.rolloutPath) : [];
-    const described = await server.describeLive(live, turns);
-    announceStarted(server, session, { ...described, turns: [] });
-    return { thread: described, ...threadSettings(live) };
+    const live = server.liveThread(thread, { loaded: true });
+    return holdingEvents(live, async (release) => {
+      live.originator = session.clientName;
+      live.subscribe(session);
+      const turns =
+        !params.excludeTurns && thread.rolloutPath ? await readAllTurns(thread.rolloutPath) : [];
+      const described = await server.describeLive(live, turns);
+      announceStarted(session, { ...described, turns: [] }, release);
+      return { thread: described, ...threadSettings(live) };
+    });
   },
 
   'thread/rollback': async (params, { server, session }) => {

@@ -7,10 +7,13 @@ import {
   commandExecutionSource,
   contextCompactionItem,
   durationMs,
+  dynamicToolCallItem,
   fileChangeItem,
   fileUpdateChanges,
   type ItemTimes,
   imageViewItem,
+  mcpToolCallItem,
+  mcpToolCallResult,
   planItem,
   reasoningItem,
   type ThreadItemOf,
@@ -115,6 +118,58 @@ function storedChanges(value: unknown): v2.FileUpdateChange[] {
     }
   }
   return fileUpdateChanges(changes);
+}
+
+const TOOL_CALL_STATUSES: ReadonlySet<string> = new Set(['inProgress', 'completed', 'failed']);
+
+/** A stored MCP / host tool call status as the v2 one; `completed` otherwise. */
+function toolCallStatus(value: unknown): v2.McpToolCallStatus {
+  const status = camelCase(asText(value) ?? 'completed');
+  return TOOL_CALL_STATUSES.has(status) ? (status as v2.McpToolCallStatus) : 'completed';
+}
+
+/** A stored MCP `CallToolResult` as a v2 item's `result`, or null when there is none. */
+function storedMcpResult(value: unknown): v2.McpToolCallResult | null {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return null;
+  const result = value as Json;
+  return mcpToolCallResult({
+    content: asArray(result.content),
+    structuredContent: result.structuredContent ?? result.structured_content,
+    _meta: result._meta,
+  });
+}
+
+const CONTENT_ITEM_TYPES: Readonly<Record<string, string>> = {
+  inputText: 'inputText',
+  input_text: 'inputText',
+  inputImage: 'inputImage',
+  input_image: 'inputImage',
+  inputAudio: 'inputAudio',
+  input_audio: 'inputAudio',
+};
+
+/** Stored host tool output items (camelCase or snake_case) as v2 ones; unknown ones left out. */
+function storedContentItems(value: unknown): v2.DynamicToolCallOutputContentItem[] | null {
+  if (!Array.isArray(value)) return null;
+  return value.flatMap((raw): v2.DynamicToolCallOutputContentItem[] => {
+    const part = asObject(raw);
+    switch (CONTENT_ITEM_TYPES[asText(part.type) ?? '']) {
+      case 'inputText': {
+        const text = asText(part.text);
+        return text === null ? [] : [{ type: 'inputText', text }];
+      }
+      case 'inputImage': {
+        const url = asText(part.imageUrl) ?? asText(part.image_url);
+        return url === null ? [] : [{ type: 'inputImage', imageUrl: url }];
+      }
+      case 'inputAudio': {
+        const url = asText(part.audioUrl) ?? asText(part.audio_url);
+        return url === null ? [] : [{ type: 'inputAudio', audioUrl: url }];
+      }
+      default:
+        return [];
+    }
+  });
 }
 
 /** A stored text element (`byte_range` or `byteRange`) as the v2 one. */
@@ -247,6 +302,33 @@ function itemFromTurnItem(raw: unknown, times: ItemTimes): v2.ThreadItem | null 
       return planItem({ id, text: asText(item.text) ?? '', ...times });
     case 'ContextCompaction':
       return contextCompactionItem({ id, ...times });
+    case 'McpToolCall': {
+      const error = asObject(item.error);
+      return mcpToolCallItem({
+        id,
+        server: asText(item.server) ?? '',
+        tool: asText(item.tool) ?? '',
+        status: toolCallStatus(item.status),
+        arguments: item.arguments ?? null,
+        readOnlyHint: typeof item.read_only_hint === 'boolean' ? item.read_only_hint : null,
+        result: storedMcpResult(item.result),
+        error: asText(error.message),
+        durationMs: storedDurationMs(item.duration, item.duration_ms),
+        ...times,
+      });
+    }
+    case 'DynamicToolCall':
+      return dynamicToolCallItem({
+        id,
+        namespace: asText(item.namespace),
+        tool: asText(item.tool) ?? '',
+        arguments: item.arguments ?? null,
+        status: toolCallStatus(item.status),
+        contentItems: storedContentItems(item.content_items ?? item.contentItems),
+        success: typeof item.success === 'boolean' ? item.success : null,
+        durationMs: storedDurationMs(item.duration, item.duration_ms),
+        ...times,
+      });
     default:
       return null;
   }
@@ -262,6 +344,9 @@ function assistantText(payload: Json): string | null {
     .join('');
 }
 
+/** The completed items that hold a turn's messages (a tool call item says nothing of them). */
+const MESSAGE_ITEM_TYPES: ReadonlySet<unknown> = new Set(['UserMessage', 'AgentMessage']);
+
 /** Turns whose messages are stored as `item_completed` (the legacy events there are duplicates). */
 function turnsWithCompletedItems(items: readonly HistoryItem[]): Set<string> {
   const turns = new Set<string>();
@@ -269,7 +354,8 @@ function turnsWithCompletedItems(items: readonly HistoryItem[]): Set<string> {
     if (
       entry.turnId !== null &&
       entry.type === 'event_msg' &&
-      entry.payload.type === 'item_completed'
+      entry.payload.type === 'item_completed' &&
+      MESSAGE_ITEM_TYPES.has(asObject(entry.payload.item).type)
     ) {
       turns.add(entry.turnId);
     }

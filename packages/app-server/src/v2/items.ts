@@ -344,3 +344,77 @@ export function inProgressTurn(turnId: string, startedAt: number | null): v2.Tur
     durationMs: null,
   };
 }
+
+/** What an MCP server answered, as a v2 `mcpToolCall` item's `result`. */
+export function mcpToolCallResult(result: {
+  readonly content: readonly unknown[];
+  readonly structuredContent?: unknown;
+  readonly _meta?: unknown;
+}): v2.McpToolCallResult {
+  return {
+    content: [...result.content],
+    structuredContent: result.structuredContent ?? null,
+    _meta: result._meta ?? null,
+  };
+}
+
+/** A call of an MCP server's tool: `server` and `tool` are the real (unsanitized) names. */
+export function mcpToolCallItem(
+  input: {
+    readonly id: string;
+    readonly server: string;
+    readonly tool: string;
+    readonly status: v2.McpToolCallStatus;
+    readonly arguments: unknown;
+    readonly readOnlyHint?: boolean | null | undefined;
+    readonly result?: v2.McpToolCallResult | null | undefined;
+    readonly error?: string | null | undefined;
+    readonly durationMs?: number | null | undefined;
+  } & ItemTimes,
+): ThreadItemOf<'mcpToolCall'> {
+  return {
+    type: 'mcpToolCall',
+    id: input.id,
+    server: input.server,
+    tool: input.tool,
+    status: input.status,
+    arguments: input.arguments ?? null,
+    appContext: null,
+    mcpAppUi: null,
+    pluginId: null,
+    readOnlyHint: input.readOnlyHint ?? null,
+    result: input.result ?? null,
+    error: input.error === null || input.error === undefined ? null : { message: input.error },
+    durationMs: input.durationMs ?? null,
+    startedAtMs: input.startedAtMs,
+    completedAtMs: input.completedAtMs,
+  };
+}
+
+/** A call of a tool the client registered in `thread/start` (`dynamicTools`). */
+export function dynamicToolCallItem(
+  input: {
+    readonly id: string;
+    readonly namespace: string | null;
+    readonly tool: string;
+    readonly arguments: unknown;
+    readonly status: v2.DynamicToolCallStatus;
+    readonly contentItems?: readonly v2.DynamicToolCallOutputContentItem[] | null | undefined;
+    readonly success?: boolean | null | undefined;
+    readonly durationMs?: number | null | undefined;
+  } & ItemTimes,
+): ThreadItemOf<'dynamicToolCall'> {
+  return {
+    type: 'dynamicToolCall',
+    id: input.id,
+    namespace: input.namespace,
+    tool: input.tool,
+    arguments: input.arguments ?? null,
+    status: input.status,
+    contentItems: input.contentItems ? [...input.contentItems] : null,
+    success: input.success ?? null,
+    durationMs: input.durationMs ?? null,
+    startedAtMs: input.startedAtMs,
+    completedAtMs: input.completedAtMs,
+  };
+}

@@ -8,11 +8,14 @@ import {
   commandExecutionSource,
   contextCompactionItem,
   durationMs,
+  dynamicToolCallItem,
   fileChangeItem,
   fileUpdateChanges,
   imageViewItem,
   inProgressTurn,
   LOCAL_ENVIRONMENT_ID,
+  mcpToolCallItem,
+  mcpToolCallResult,
   reasoningItem,
   shellJoin,
   type ThreadItemOf,
@@ -52,10 +55,43 @@ export type ApprovalOf<M extends ApprovalMethod> = {
   readonly params: TableParams<ServerRequests, M>;
 };
 
+/**
+ * A question for the user on behalf of an MCP server (its own `elicitation/create`, or whether
+ * to let the agent call one of its tools): sent as `mcpServer/elicitation/request`, answered to
+ * core with `resolve_elicitation`, then {@link ThreadEventTranslator.approvalAnswered} by `key`.
+ */
+export interface ElicitationMessage {
+  readonly kind: 'elicitation';
+  readonly method: 'mcpServer/elicitation/request';
+  /** Names the request among the thread's pending ones (see {@link elicitationKey}). */
+  readonly key: string;
+  readonly serverName: string;
+  /** Core's id of the request (`resolve_elicitation.request_id`). */
+  readonly requestId: string;
+  readonly params: v2.McpServerElicitationRequestParams;
+}
+
+/**
+ * A call of a tool the client registered (`dynamicTools`): sent as `item/tool/call` to that
+ * client, answered to core with `dynamic_tool_response` by `callId`.
+ */
+export interface ToolCallMessage {
+  readonly kind: 'toolCall';
+  readonly method: 'item/tool/call';
+  readonly callId: string;
+  readonly params: v2.DynamicToolCallParams;
+}
+
 /** One message the server sends for a core event. */
 export type TranslatedMessage =
   | { [M in ServerNotificationMethod]: NotificationOf<M> }[ServerNotificationMethod]
-  | { [M in ApprovalMethod]: ApprovalOf<M> }[ApprovalMethod];
+  | { [M in ApprovalMethod]: ApprovalOf<M> }[ApprovalMethod]
+  | ElicitationMessage
+  | ToolCallMessage;
+
+/** The key of an elicitation among a thread's pending requests: its server and core id. */
+export const elicitationKey = (serverName: string, requestId: string): string =>
+  `elicitation:${serverName}\u0000${requestId}`;
 
 /** Options of {@link ThreadEventTranslator}. */
 export interface ThreadEventTranslatorOptions {
@@ -81,6 +117,11 @@ interface CommandState {
   readonly startedAtMs: number;
   /** Decodes output chunks, keeping a UTF-8 sequence split across chunks whole. */
   decoder: InstanceType<typeof TextDecoder> | null;
+}
+
+/** An MCP or host tool call between its start and its end. */
+interface ToolCallState {
+  readonly startedAtMs: number;
 }
 
 /** A file-change item between its start and its end. */
@@ -110,6 +151,8 @@ interface TurnState {
   reasoning: ReasoningState | null;
   readonly commands: Map<string, CommandState>;
   readonly patches: Map<string, PatchState>;
+  /** MCP and host tool calls begun and not ended, by call id. */
+  readonly toolCalls: Map<string, ToolCallState>;
   /** Compactions started and not completed: item id → startedAtMs. */
   readonly compactions: Map<string, number>;
   /** The error that failed the turn, reported when it completes. */
@@ -129,6 +172,8 @@ const ITEM_NEUTRAL_EVENTS: ReadonlySet<core.EventMsgType> = new Set([
   'turn_diff',
   'background_event',
   'shutdown_complete',
+  'mcp_startup_update',
+  'mcp_startup_complete',
 ]);
 
 const CORE_DECISIONS: Readonly<
@@ -233,10 +278,43 @@ const TOOL_CALL_PROGRESS = new Set<core.EventMsgType>([
   'apply_patch_approval_request',
   'patch_apply_begin',
   'turn_diff',
+  'mcp_tool_call_begin',
+  'elicitation_request',
+  'dynamic_tool_call_request',
+  'mcp_startup_update',
+  'mcp_startup_complete',
 ]);
 
 /** Events that end a tool call: a held usage follows the last of them. */
-const TOOL_CALL_ENDS = new Set<core.EventMsgType>(['exec_command_end', 'patch_apply_end']);
+const TOOL_CALL_ENDS = new Set<core.EventMsgType>([
+  'exec_command_end',
+  'patch_apply_end',
+  'mcp_tool_call_end',
+  'dynamic_tool_call_response',
+]);
+
+/** Events that begin a tool call (one of {@link TOOL_CALL_ENDS} ends it). */
+const TOOL_CALL_BEGINS = new Set<core.EventMsgType>([
+  'exec_command_begin',
+  'patch_apply_begin',
+  'mcp_tool_call_begin',
+  'dynamic_tool_call_request',
+]);
+
+/** Hooks that run around a tool call: like its progress, they keep a held usage held. */
+const TOOL_HOOKS: ReadonlySet<v2.HookEventName> = new Set<v2.HookEventName>([
+  'preToolUse',
+  'permissionRequest',
+  'postToolUse',
+]);
+
+/** Whether `msg` belongs to a tool call in flight (a held usage stays held through it). */
+function isToolCallProgress(msg: core.EventMsg): boolean {
+  if (msg.type === 'hook_started' || msg.type === 'hook_completed') {
+    return TOOL_HOOKS.has(msg.run.eventName);
+  }
+  return TOOL_CALL_PROGRESS.has(msg.type);
+}
 
 export class ThreadEventTranslator {
   private readonly threadId: string;
@@ -278,7 +356,7 @@ export class ThreadEventTranslator {
     }
     const messages = this.translateEvent(event);
     const held = this.heldUsage;
-    if (held === null || TOOL_CALL_PROGRESS.has(msg.type)) return messages;
+    if (held === null || isToolCallProgress(msg)) return messages;
     if (!TOOL_CALL_ENDS.has(msg.type)) {
       this.heldUsage = null;
       return [...held, ...messages];
@@ -291,10 +369,8 @@ export class ThreadEventTranslator {
   private translateEvent(event: core.Event): TranslatedMessage[] {
     const { msg } = event;
     const out: TranslatedMessage[] = [];
-    if (msg.type === 'exec_command_begin' || msg.type === 'patch_apply_begin') this.openCalls++;
-    if ((msg.type === 'exec_command_end' || msg.type === 'patch_apply_end') && this.openCalls > 0) {
-      this.openCalls--;
-    }
+    if (TOOL_CALL_BEGINS.has(msg.type)) this.openCalls++;
+    if (TOOL_CALL_ENDS.has(msg.type) && this.openCalls > 0) this.openCalls--;
     if (!ITEM_NEUTRAL_EVENTS.has(msg.type)) this.finishReasoning(out, msg);
     switch (msg.type) {
       case 'task_started':
@@ -394,9 +470,46 @@ export class ThreadEventTranslator {
       case 'turn_aborted':
         this.abortTurn(out);
         break;
+      case 'mcp_tool_call_begin':
+        this.mcpBegin(out, msg);
+        break;
+      case 'mcp_tool_call_end':
+        this.mcpEnd(out, msg);
+        break;
+      case 'elicitation_request':
+        this.elicitation(out, msg);
+        break;
+      case 'dynamic_tool_call_request':
+        this.dynamicToolCall(out, msg);
+        break;
+      case 'dynamic_tool_call_response':
+        this.dynamicToolResponse(out, msg);
+        break;
+      case 'mcp_startup_update':
+        out.push(
+          notification('mcpServer/startupStatus/updated', {
+            threadId: this.threadId,
+            name: msg.server,
+            status: msg.status.state,
+            error: msg.status.state === 'failed' ? msg.status.error : null,
+            failureReason: null,
+          }),
+        );
+        break;
+      case 'hook_started':
+      case 'hook_completed':
+        out.push(
+          notification(msg.type === 'hook_started' ? 'hook/started' : 'hook/completed', {
+            threadId: this.threadId,
+            turnId: msg.turn_id ?? this.turn?.id ?? null,
+            run: msg.run,
+          }),
+        );
+        break;
       case 'session_configured':
       case 'background_event':
       case 'shutdown_complete':
+      case 'mcp_startup_complete':
         break;
     }
     return out;
@@ -425,6 +538,7 @@ export class ThreadEventTranslator {
       reasoning: null,
       commands: new Map(),
       patches: new Map(),
+      toolCalls: new Map(),
       compactions: new Map(),
       error: null,
       nextLocalId: 0,
@@ -929,6 +1043,155 @@ export class ThreadEventTranslator {
       changes: changes ?? patch.changes,
       status: msg.status ?? (msg.success ? 'completed' : 'failed'),
       startedAtMs: patch.startedAtMs,
+      completedAtMs,
+    });
+    this.itemCompleted(out, turnId, item, completedAtMs);
+  }
+
+  // ---- MCP and host tool calls ----
+
+  /** When the call began (now, for an end without a begin, whose item then starts too). */
+  private toolCallStart(callId: string): number | undefined {
+    const state = this.turn?.toolCalls.get(callId);
+    this.turn?.toolCalls.delete(callId);
+    return state?.startedAtMs;
+  }
+
+  private mcpBegin(out: TranslatedMessage[], msg: core.EventMsgOf<'mcp_tool_call_begin'>): void {
+    const startedAtMs = this.now();
+    this.turn?.toolCalls.set(msg.call_id, { startedAtMs });
+    const item = mcpToolCallItem({
+      id: msg.call_id,
+      server: msg.invocation.server,
+      tool: msg.invocation.tool,
+      status: 'inProgress',
+      arguments: msg.invocation.arguments,
+      readOnlyHint: msg.read_only_hint,
+      startedAtMs,
+      completedAtMs: null,
+    });
+    this.itemStarted(out, this.turnIdOf(msg), item, startedAtMs);
+  }
+
+  private mcpEnd(out: TranslatedMessage[], msg: core.EventMsgOf<'mcp_tool_call_end'>): void {
+    const turnId = this.turnIdOf(msg);
+    const item = {
+      id: msg.call_id,
+      server: msg.invocation.server,
+      tool: msg.invocation.tool,
+      arguments: msg.invocation.arguments,
+      readOnlyHint: msg.read_only_hint,
+    };
+    let startedAtMs = this.toolCallStart(msg.call_id);
+    if (startedAtMs === undefined) {
+      startedAtMs = this.now();
+      const started = mcpToolCallItem({
+        ...item,
+        status: 'inProgress',
+        startedAtMs,
+        completedAtMs: null,
+      });
+      this.itemStarted(out, turnId, started, startedAtMs);
+    }
+    const ok = 'Ok' in msg.result ? msg.result.Ok : null;
+    const completedAtMs = this.now();
+    const completed = mcpToolCallItem({
+      ...item,
+      status: ok !== null && ok.isError !== true ? 'completed' : 'failed',
+      result: ok === null ? null : mcpToolCallResult(ok),
+      error: 'Err' in msg.result ? msg.result.Err : null,
+      durationMs: durationMs(msg.duration),
+      startedAtMs,
+      completedAtMs,
+    });
+    this.itemCompleted(out, turnId, completed, completedAtMs);
+  }
+
+  private elicitation(out: TranslatedMessage[], msg: core.EventMsgOf<'elicitation_request'>): void {
+    const key = elicitationKey(msg.server_name, msg.id);
+    this.pendingApprovals.add(key);
+    if (this.turn !== null) this.setStatus(out, this.activeStatus());
+    out.push({
+      kind: 'elicitation',
+      method: 'mcpServer/elicitation/request',
+      key,
+      serverName: msg.server_name,
+      requestId: msg.id,
+      params: {
+        threadId: this.threadId,
+        turnId: msg.turn_id ?? this.turn?.id ?? null,
+        serverName: msg.server_name,
+        mode: 'form',
+        _meta: msg.meta,
+        message: msg.message,
+        // Core passes on the server's schema as it came; the client reads it as a form.
+        requestedSchema: msg.requested_schema as v2.McpElicitationSchema,
+      },
+    });
+  }
+
+  private dynamicToolCall(
+    out: TranslatedMessage[],
+    msg: core.EventMsgOf<'dynamic_tool_call_request'>,
+  ): void {
+    const turnId = this.turnIdOf(msg);
+    const startedAtMs = this.now();
+    this.turn?.toolCalls.set(msg.call_id, { startedAtMs });
+    const item = dynamicToolCallItem({
+      id: msg.call_id,
+      namespace: msg.namespace,
+      tool: msg.tool,
+      arguments: msg.arguments,
+      status: 'inProgress',
+      startedAtMs,
+      completedAtMs: null,
+    });
+    this.itemStarted(out, turnId, item, startedAtMs);
+    out.push({
+      kind: 'toolCall',
+      method: 'item/tool/call',
+      callId: msg.call_id,
+      params: {
+        threadId: this.threadId,
+        turnId,
+        callId: msg.call_id,
+        namespace: msg.namespace,
+        tool: msg.tool,
+        arguments: msg.arguments,
+      },
+    });
+  }
+
+  private dynamicToolResponse(
+    out: TranslatedMessage[],
+    msg: core.EventMsgOf<'dynamic_tool_call_response'>,
+  ): void {
+    const turnId = this.turnIdOf(msg);
+    const call = {
+      id: msg.call_id,
+      namespace: msg.namespace,
+      tool: msg.tool,
+      arguments: msg.arguments,
+    };
+    let startedAtMs = this.toolCallStart(msg.call_id);
+    if (startedAtMs === undefined) {
+      startedAtMs = this.now();
+      const started = dynamicToolCallItem({
+        ...call,
+        status: 'inProgress',
+        startedAtMs,
+        completedAtMs: null,
+      });
+      this.itemStarted(out, turnId, started, startedAtMs);
+    }
+    const completedAtMs = this.now();
+    const item = dynamicToolCallItem({
+      ...call,
+      status: msg.success ? 'completed' : 'failed',
+      contentItems: msg.content_items,
+      success: msg.success,
+      durationMs: durationMs(msg.duration),
+      startedAtMs,
       completedAtMs,
     });
     this.itemCompleted(out, turnId, item, completedAtMs);

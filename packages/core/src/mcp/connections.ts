@@ -150,6 +150,7 @@ export class McpConnections {
     tool: string,
     args: Record<string, unknown> | undefined,
     signal?: AbortSignal,
+    meta?: Record<string, unknown>,
   ): Promise<CallToolResult> {
     const connection = this.connections.get(server);
     const client = connection?.client;
@@ -160,7 +161,8 @@ export class McpConnections {
     }
     const timeoutMs = connection.config.toolTimeoutMs;
     try {
-      return (await client.callTool({ name: tool, arguments: args }, undefined, {
+      const params = { name: tool, arguments: args, ...(meta ? { _meta: meta } : {}) };
+      return (await client.callTool(params, undefined, {
         timeout: timeoutMs,
         signal,
       })) as CallToolResult;

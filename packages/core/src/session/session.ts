@@ -397,11 +397,15 @@ export class Session {
     server: string,
     tool: string,
     args?: Record<string, unknown>,
-    options: { readonly signal?: AbortSignal } = {},
+    options: {
+      readonly signal?: AbortSignal;
+      /** Sent as the request's `_meta`. */
+      readonly meta?: Record<string, unknown>;
+    } = {},
   ): Promise<CallToolResult> {
     if (!this.mcp) throw new McpCallError(`no MCP server is named \`${server}\``);
     await this.mcp.ready();
-    return this.mcp.call(server, tool, args, options.signal);
+    return this.mcp.call(server, tool, args, options.signal, options.meta);
   }
 
   /** The settings the next turn will use. */
