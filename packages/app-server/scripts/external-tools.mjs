@@ -32,7 +32,11 @@ appendFileSync(
 const cwd = realpathSync(mkdtempSync(join(tmpdir(), 'external-tools-')));
 mock.enqueue(
   scripted.items([
-    functionCall('echo', { text: 'hello from the model' }, { callId: 'call_mcp', namespace: 'mcp__test' }),
+    functionCall(
+      'echo',
+      { text: 'hello from the model' },
+      { callId: 'call_mcp', namespace: 'mcp__test' },
+    ),
   ]),
   scripted.items([functionCall('lookup_ticket', { id: 'T-42' }, { callId: 'call_host' })]),
   scripted.text('The MCP server echoed and ticket T-42 is about the login bug.', { deltas: 2 }),
@@ -81,7 +85,12 @@ createInterface({ input: child.stdout }).on('line', (line) => {
       send({
         id: message.id,
         result: {
-          contentItems: [{ type: 'inputText', text: `Ticket ${message.params.arguments.id}: the login page rejects valid passwords.` }],
+          contentItems: [
+            {
+              type: 'inputText',
+              text: `Ticket ${message.params.arguments.id}: the login page rejects valid passwords.`,
+            },
+          ],
           success: true,
         },
       });
@@ -126,7 +135,9 @@ try {
   });
   const { turn } = await completed;
   console.log(`\nturn ${turn.status}`);
-  const outputs = mock.requests.at(-1)?.body.input.filter((item) => item.type === 'function_call_output');
+  const outputs = mock.requests
+    .at(-1)
+    ?.body.input.filter((item) => item.type === 'function_call_output');
   console.log('what the model was told:', cut(outputs));
 } finally {
   child.stdin.end();
