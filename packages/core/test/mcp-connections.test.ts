@@ -11,12 +11,17 @@ afterEach(async () => {
   await Promise.all(opened.splice(0).map((connections) => connections.close()));
 });
 
-function start(servers: Record<string, unknown>, env: Record<string, string> = {}) {
+function start(
+  servers: Record<string, unknown>,
+  env: Record<string, string> = {},
+  maxMessageChars?: number,
+) {
   const statuses: McpServerStatus[] = [];
   const connections = McpConnections.start(parseMcpServers(servers), {
     cwd: process.cwd(),
     env: { ...process.env, ...env },
     logger: silentLogger,
+    ...(maxMessageChars ? { maxMessageChars } : {}),
     onStatus: (status) => statuses.push(status),
   });
   opened.push(connections);
@@ -96,6 +101,8 @@ describe('McpConnections', () => {
       'slow',
       'spawn',
       'env',
+      'pid',
+      'flood',
     ]);
     expect(byName.missing).toMatchObject({ state: 'failed' });
     expect(byName.missing?.error).toMatch(
@@ -157,4 +164,45 @@ describe('McpConnections', () => {
     await connections.close();
     await untilGone(marker);
   });
+
+  it('a paused server (SIGSTOP) times its calls out, and close still ends it', async () => {
+    const { connections } = start({ s: stdio({ tool_timeout_sec: 0.5 }) });
+    await connections.ready();
+    const answer = await connections.call('s', 'pid', {});
+    const pid = Number((answer.content[0] as { text: string }).text);
+    process.kill(pid, 'SIGSTOP');
+    try {
+      await expect(connections.call('s', 'echo', { text: 'x' })).rejects.toThrow(
+        new McpCallError('timed out awaiting tools/call after 0.5s'),
+      );
+      await connections.close();
+      expect(isRunning(pid)).toBe(false);
+    } finally {
+      if (isRunning(pid)) process.kill(pid, 'SIGKILL');
+    }
+  });
+
+  it('a message past the size limit ends that server (memory stays bounded); others go on', async () => {
+    const { connections } = start({ big: stdio(), other: stdio() }, {}, 1024 * 1024);
+    await connections.ready();
+    const heapBefore = process.memoryUsage().heapUsed;
+    await expect(connections.call('big', 'flood', { chars: 8 * 1024 * 1024 })).rejects.toThrow(
+      'Transport closed',
+    );
+    // Far less than the 8 Mi characters (16 MiB as a string) the server wrote.
+    expect(process.memoryUsage().heapUsed - heapBefore).toBeLessThan(8 * 1024 * 1024);
+    expect(connections.statuses().find((s) => s.name === 'big')?.state).toBe('failed');
+    await expect(connections.call('other', 'echo', { text: 'fine' })).resolves.toMatchObject({
+      content: [{ type: 'text', text: 'echo: fine' }],
+    });
+  });
 });
+
+/** Whether `pid` runs (a zombie does not count). */
+function isRunning(pid: number): boolean {
+  try {
+    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return false;
+  }
+}

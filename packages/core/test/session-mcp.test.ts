@@ -817,6 +817,49 @@ describe('host-defined tools', () => {
   });
 });
 
+describe('waits that an interrupt ends', () => {
+  it('an interrupt during a client tool call ends the wait at once; the late answer is ignored', async () => {
+    const { session, log } = await startMcpSession({
+      mcp: '',
+      dynamicTools: [
+        {
+          type: 'function',
+          name: 'host_tool',
+          description: 'A host tool',
+          inputSchema: { type: 'object', properties: {} },
+        },
+      ],
+      dynamicToolTimeoutMs: 60_000,
+    });
+    ctx.mock.enqueue(
+      scripted.items([functionCall('host_tool', {}, { callId: 'd1' })]),
+      scripted.text('after'),
+    );
+    session.submit({ type: 'user_input', items: [{ type: 'text', text: 'go' }] });
+    await log.waitFor('dynamic_tool_call_request');
+    const started = Date.now();
+    session.submit({ type: 'interrupt' });
+    await log.waitFor('turn_aborted');
+    expect(Date.now() - started).toBeLessThan(5_000);
+    expect(log.of('dynamic_tool_call_response')).toMatchObject([
+      {
+        call_id: 'd1',
+        success: false,
+        content_items: [{ type: 'inputText', text: 'aborted by user' }],
+      },
+    ]);
+    // Answered too late: ignored; the next turn is unaffected.
+    session.submit({
+      type: 'dynamic_tool_response',
+      id: 'd1',
+      response: { content_items: [{ type: 'inputText', text: 'late' }], success: true },
+    });
+    session.submit({ type: 'user_input', items: [{ type: 'text', text: 'again' }] });
+    await log.waitFor('task_complete');
+    expect(toolOutput(ctx.mock, 1, 'd1')).toBe('aborted by user');
+  });
+});
+
 describe('Session.callMcpTool', () => {
   // `Session.start` does not wait for servers that are not required; a direct call made right
   // after it (the app-server's `mcpServer/tool/call` after `thread/start`) should wait for the

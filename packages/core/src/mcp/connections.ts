@@ -60,6 +60,11 @@ export interface McpConnectionsOptions {
    * Answers a server's `elicitation/create` (default: declined). Aborted when the server
    * cancels the request or goes away.
    */
+  /**
+   * The longest message (one line of JSON) a stdio server may send; a longer one ends the
+   * connection. Default 64 Mi characters.
+   */
+  readonly maxMessageChars?: number;
   readonly onElicitation?: (
     server: string,
     request: McpElicitation,
@@ -68,7 +73,7 @@ export interface McpConnectionsOptions {
 }
 
 /** The longest message a stdio server may send (a line of JSON). */
-const MAX_LINE_CHARS = 64 * 1024 * 1024;
+const DEFAULT_MAX_MESSAGE_CHARS = 64 * 1024 * 1024;
 
 /** Variables a stdio server inherits (the rest of this process's environment stays here). */
 const INHERITED = ['HOME', 'LANG', 'LOGNAME', 'PATH', 'SHELL', 'TERM', 'TMPDIR', 'USER'];
@@ -274,6 +279,7 @@ export class McpConnections {
         childEnv,
         transport.cwd ?? this.options.cwd,
         this.logger,
+        this.options.maxMessageChars ?? DEFAULT_MAX_MESSAGE_CHARS,
       );
     }
     const { StreamableHTTPClientTransport } = await import(
@@ -321,7 +327,11 @@ class GroupStdioTransport implements Transport {
   onerror?: (error: Error) => void;
   onmessage?: (message: JSONRPCMessage) => void;
   private child: ChildProcess | null = null;
-  private buffer = '';
+  /** The pieces of the line still unfinished (joined once, when its newline comes). */
+  private partial: string[] = [];
+  private partialChars = 0;
+  /** Set once a message was too long: the rest of the output is ignored until the end. */
+  private overflowed = false;
 
   constructor(
     private readonly command: string,
@@ -329,6 +339,7 @@ class GroupStdioTransport implements Transport {
     private readonly env: Record<string, string>,
     private readonly cwd: string,
     private readonly logger: Logger,
+    private readonly maxMessageChars: number,
   ) {}
 
   start(): Promise<void> {
@@ -358,29 +369,39 @@ class GroupStdioTransport implements Transport {
     });
   }
 
+  /** Splits what the server wrote into lines: each chunk is scanned once, whatever its line. */
   private receive(chunk: string): void {
-    this.buffer += chunk;
-    if (this.buffer.length > MAX_LINE_CHARS && !this.buffer.includes('\n')) {
-      this.buffer = '';
+    if (this.overflowed) return;
+    let start = 0;
+    for (let newline = chunk.indexOf('\n'); newline >= 0; newline = chunk.indexOf('\n', start)) {
+      const piece = chunk.slice(start, newline);
+      const line = this.partial.length > 0 ? this.partial.join('') + piece : piece;
+      this.partial = [];
+      this.partialChars = 0;
+      start = newline + 1;
+      this.deliver(line.replace(/\r$/, ''));
+    }
+    if (start === chunk.length) return;
+    const rest = start === 0 ? chunk : chunk.slice(start);
+    this.partial.push(rest);
+    this.partialChars += rest.length;
+    if (this.partialChars > this.maxMessageChars) {
+      this.overflowed = true;
+      this.partial = [];
+      this.partialChars = 0;
       this.onerror?.(
-        new Error(`a message from the MCP server is over ${MAX_LINE_CHARS} characters`),
+        new Error(`a message from the MCP server is over ${this.maxMessageChars} characters`),
       );
       this.close().catch((error: unknown) => this.logger.debug('closing an MCP server', error));
-      return;
     }
-    for (
-      let newline = this.buffer.indexOf('\n');
-      newline >= 0;
-      newline = this.buffer.indexOf('\n')
-    ) {
-      const line = this.buffer.slice(0, newline).replace(/\r$/, '');
-      this.buffer = this.buffer.slice(newline + 1);
-      if (line.trim() === '') continue;
-      try {
-        this.onmessage?.(JSON.parse(line) as JSONRPCMessage);
-      } catch (error) {
-        this.onerror?.(error as Error);
-      }
+  }
+
+  private deliver(line: string): void {
+    if (line.trim() === '') return;
+    try {
+      this.onmessage?.(JSON.parse(line) as JSONRPCMessage);
+    } catch (error) {
+      this.onerror?.(error as Error);
     }
   }
 
