@@ -21,6 +21,7 @@ export const sharedVitestConfig = defineConfig({
       },
       { find: /^@codex\/auth$/, replacement: `${packages}auth/src/index.ts` },
       { find: /^@codex\/core$/, replacement: `${packages}core/src/index.ts` },
+      { find: /^@codex\/core\/wire$/, replacement: `${packages}core/src/wire/index.ts` },
       { find: /^@codex\/app-server$/, replacement: `${packages}app-server/src/index.ts` },
       { find: /^@codex\/login$/, replacement: `${packages}login/src/index.ts` },
       { find: /^@codex\/exec-server$/, replacement: `${packages}exec-server/src/index.ts` },

@@ -1,17 +1,19 @@
 import type { Logger } from '@codex/common';
 import type { Thread } from '@codex/core';
-import { ConnectionError } from '@codex/jsonrpc';
-import { type core, type RequestId, v1, type v2 } from '@codex/protocol';
-import { commandDecision, fileChangeDecision, legacyDecision } from './approvals.js';
-import type { ClientSession } from './client-session.js';
-import { hostToolFailure, hostToolName } from './host-tools.js';
-import type { ServerNotificationMethod, ServerNotificationParams } from './tables.js';
 import {
+  commandDecision,
   type ElicitationMessage,
+  fileChangeDecision,
+  legacyDecision,
   ThreadEventTranslator,
   type ToolCallMessage,
   type TranslatedMessage,
-} from './v2/translate.js';
+} from '@codex/core/wire';
+import { ConnectionError } from '@codex/jsonrpc';
+import { type core, type RequestId, v1, type v2 } from '@codex/protocol';
+import type { ClientSession } from './client-session.js';
+import { hostToolFailure, hostToolName } from './host-tools.js';
+import type { ServerNotificationMethod, ServerNotificationParams } from './tables.js';
 
 type ApprovalMessage = Extract<TranslatedMessage, { kind: 'approval' }>;
 

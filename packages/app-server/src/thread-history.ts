@@ -1,7 +1,7 @@
 import { access } from 'node:fs/promises';
 import { type HistoryItem, listItems, listTurns, type TurnSummary } from '@codex/core';
+import { isConversationTurn, threadItemsFromHistory, turnsFromHistory } from '@codex/core/wire';
 import type { v2 } from '@codex/protocol';
-import { isConversationTurn, threadItemsFromHistory, turnsFromHistory } from './v2/history.js';
 
 /** Turns read at most for a full hydration (`includeTurns`), and items: a bound in bytes' stead. */
 const MAX_HYDRATED_TURNS = 10_000;

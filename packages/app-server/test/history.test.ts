@@ -11,6 +11,13 @@ import {
   ThreadManager,
   type TurnSummary,
 } from '@codex/core';
+import {
+  historyItemId,
+  ThreadEventTranslator,
+  threadItemsFromHistory,
+  turnFromSummary,
+  turnsFromHistory,
+} from '@codex/core/wire';
 import type { core, v2 } from '@codex/protocol';
 import {
   assistantMessage,
@@ -21,13 +28,6 @@ import {
   scripted,
 } from '@codex/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  historyItemId,
-  threadItemsFromHistory,
-  turnFromSummary,
-  turnsFromHistory,
-} from '../src/v2/history.js';
-import { ThreadEventTranslator } from '../src/v2/translate.js';
 import { referenceAjv, referenceDefinition } from './reference-schema.js';
 
 const fixtures = join(import.meta.dirname, 'fixtures', 'translate');

@@ -1,9 +1,12 @@
 import type { HistoryItem } from '@codex/core';
+import {
+  ThreadEventTranslator,
+  type TranslatedMessage,
+  threadItemsFromHistory,
+} from '@codex/core/wire';
 import type { core, v2 } from '@codex/protocol';
 import { describe, expect, it } from 'vitest';
 import { checkDynamicTools } from '../src/host-tools.js';
-import { threadItemsFromHistory } from '../src/v2/history.js';
-import { ThreadEventTranslator, type TranslatedMessage } from '../src/v2/translate.js';
 import { referenceAjv, referenceDefinition } from './reference-schema.js';
 
 const THREAD = '01a20799-a3b5-77a3-84cc-a5296181193c';

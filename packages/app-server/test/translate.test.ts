@@ -3,6 +3,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { silentLogger } from '@codex/common';
 import { loadConfig, Session } from '@codex/core';
+import {
+  availableDecisions,
+  commandActionsFromParsed,
+  shellJoin,
+  ThreadEventTranslator,
+  type TranslatedMessage,
+} from '@codex/core/wire';
 import type { core } from '@codex/protocol';
 import {
   assistantMessage,
@@ -15,12 +22,6 @@ import {
   splitIntoDeltas,
 } from '@codex/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { commandActionsFromParsed, shellJoin } from '../src/v2/items.js';
-import {
-  availableDecisions,
-  ThreadEventTranslator,
-  type TranslatedMessage,
-} from '../src/v2/translate.js';
 import { referenceAjv, referenceDefinition } from './reference-schema.js';
 
 // ---- the reference JSON Schema every produced message must satisfy ----

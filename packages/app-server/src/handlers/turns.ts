@@ -1,7 +1,7 @@
+import { inProgressTurn } from '@codex/core/wire';
 import type { core, v2 } from '@codex/protocol';
 import { refuse } from '../errors.js';
 import { coreSandboxPolicy } from '../tools/sandbox-policy.js';
-import { inProgressTurn } from '../v2/items.js';
 import { loadedThread } from './threads.js';
 import type { HandlerTable } from './types.js';
 

@@ -1,5 +1,5 @@
-import type { HistoryItem, TurnSummary } from '@codex/core';
 import type { core, v2 } from '@codex/protocol';
+import type { HistoryItem, TurnSummary } from '../threads/index/index.js';
 import {
   agentMessageItem,
   commandActionsFromParsed,
