@@ -144,6 +144,32 @@ export {
 } from './sandbox/safe-command.js';
 export { looksLikeSandboxDenial, Sandbox } from './sandbox/sandbox.js';
 export { shellEnvironment } from './sandbox/shell-environment.js';
+export {
+  type ApprovalAnswer,
+  type ApprovalDecision,
+  type ApprovalHandler,
+  type ApprovalRequest,
+  type ApprovalResults,
+  approvalResult,
+  Codex,
+  type CodexApi,
+  type CodexInput,
+  type CodexInputItem,
+  type CodexOptions,
+  CodexRunError,
+  type CodexRunErrorCode,
+  CodexThread,
+  type CodexThreadApi,
+  type CodexThreadOptions,
+  type CodexThreadSettings,
+  type RunOptions,
+  type RunResult,
+  type ThreadNotification,
+  type ThreadStreamEvent,
+  type ThreadTransport,
+  type ThreadWireMessage,
+  type Usage,
+} from './sdk/index.js';
 export { SessionError, type SessionErrorCode } from './session/errors.js';
 export type { SessionRecorder } from './session/recorder.js';
 export {
