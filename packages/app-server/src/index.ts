@@ -13,6 +13,7 @@ export {
   listenAppServer,
   serveStdio,
 } from './listen.js';
+export { RemoteCodex, type RemoteCodexOptions } from './sdk/index.js';
 export { AppServer, type AppServerOptions } from './server.js';
 export {
   type ClientRequestMethod,

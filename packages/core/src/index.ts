@@ -177,10 +177,11 @@ export {
   Session,
   type SessionOptions,
 } from './session/session.js';
-export type {
-  DynamicToolAnswer,
-  HostTool,
-  HostToolContext,
+export {
+  type DynamicToolAnswer,
+  type HostTool,
+  type HostToolContext,
+  runHostTool,
 } from './session/tools/dynamic.js';
 export type { TurnSettings as SessionTurnSettings } from './session/turn-context.js';
 export { sandboxPolicyOf } from './session/turn-context.js';

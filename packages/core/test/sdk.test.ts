@@ -3,9 +3,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { silentLogger } from '@codex/common';
 import {
+  assistantMessage,
   createTempCodexHome,
   functionCall,
   MockResponsesServer,
+  responseEvents,
+  type ScriptedResponse,
   scripted,
 } from '@codex/test-support';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -49,6 +52,13 @@ function workDir(): string {
   cleanups.push(() => rmSync(cwd, { recursive: true, force: true }));
   return cwd;
 }
+
+/** A streamed answer that stops after `stallAfter` events and never ends. */
+const stalled = (text: string, stallAfter: number, deltas = 1): ScriptedResponse => ({
+  kind: 'stream',
+  events: responseEvents([assistantMessage(text, { deltas })]),
+  stallAfter,
+});
 
 const requestText = (index: number): string => JSON.stringify(mock.requests[index]?.body);
 
@@ -197,10 +207,7 @@ describe('Codex (in process)', () => {
 
   it('an AbortSignal interrupts only the turn: run rejects with its reason, the thread goes on', async () => {
     const { codex } = codexClient();
-    mock.enqueue(
-      { kind: 'stream', events: scripted.text('never finished').events, stallAfter: 2 },
-      scripted.text('second turn'),
-    );
+    mock.enqueue(stalled('never finished', 2), scripted.text('second turn'));
     const thread = await codex.startThread({ cwd: workDir() });
     const controller = new AbortController();
     const running = thread.run('Take your time', { signal: controller.signal });
@@ -224,14 +231,7 @@ describe('Codex (in process)', () => {
 
   it('leaving runStreamed early interrupts the turn, and the next turn runs', async () => {
     const { codex } = codexClient();
-    mock.enqueue(
-      {
-        kind: 'stream',
-        events: scripted.text('a long answer', { deltas: 5 }).events,
-        stallAfter: 4,
-      },
-      scripted.text('next'),
-    );
+    mock.enqueue(stalled('a long answer', 4, 5), scripted.text('next'));
     const thread = await codex.startThread({ cwd: workDir() });
     for await (const event of thread.runStreamed('Talk')) {
       if (event.type === 'text.delta') break;
@@ -285,7 +285,7 @@ describe('Codex (in process)', () => {
 
   it('close() fails a running turn with closed and refuses new threads', async () => {
     const { codex } = codexClient();
-    mock.enqueue({ kind: 'stream', events: scripted.text('stalled').events, stallAfter: 1 });
+    mock.enqueue(stalled('stalled', 1));
     const thread = await codex.startThread({ cwd: workDir() });
     const running = thread.run('hang').catch((error: unknown) => error);
     await mock.waitForRequests(1);

@@ -98,29 +98,37 @@ export function dynamicToolHandlers(
   });
 }
 
+/**
+ * Runs a host tool for one call: a string answer is a successful text answer; a throw is a
+ * failed call whose message the model reads (`aborted by user` once `signal` has fired).
+ */
+export async function runHostTool(
+  tool: HostTool,
+  args: unknown,
+  context: HostToolContext,
+): Promise<DynamicToolAnswer> {
+  try {
+    const answer = await tool.run(args, context);
+    return typeof answer === 'string' ? textAnswer(answer, true) : answer;
+  } catch (error) {
+    if (context.signal.aborted) return textAnswer('aborted by user', false);
+    return textAnswer(`${tool.name} failed: ${(error as Error)?.message ?? String(error)}`, false);
+  }
+}
+
 /** Handlers for tools the embedding program runs in process ({@link HostTool}). */
 export function hostToolHandlers(tools: readonly HostTool[]): ToolHandler[] {
   return tools.map((tool) => ({
     spec: functionSpec(tool.name, tool.description, tool.parameters),
     parallel: tool.parallel ?? false,
     handle: (invocation) =>
-      runDynamic(invocation, null, tool.name, async (args) => {
-        const context = {
+      runDynamic(invocation, null, tool.name, (args) =>
+        runHostTool(tool, args, {
           callId: invocation.call.callId,
           turnId: invocation.turn.turnId,
           signal: invocation.signal,
-        };
-        try {
-          const answer = await tool.run(args, context);
-          return typeof answer === 'string' ? textAnswer(answer, true) : answer;
-        } catch (error) {
-          if (invocation.signal.aborted) return textAnswer('aborted by user', false);
-          return textAnswer(
-            `${tool.name} failed: ${(error as Error)?.message ?? String(error)}`,
-            false,
-          );
-        }
-      }),
+        }),
+      ),
   }));
 }
 

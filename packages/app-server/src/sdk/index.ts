@@ -1,0 +1,1 @@
+export { RemoteCodex, type RemoteCodexOptions } from './remote-codex.js';
