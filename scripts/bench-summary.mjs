@@ -289,7 +289,8 @@ const KNOWN = {
   'core-sdk.json': {
     title: '`@codex/core`: the SDK',
     producer: 'pnpm --filter @codex/core bench',
-    caption: () => 'What a run through the SDK adds, measured by `packages/core/bench/sdk.mjs`.',
+    caption: (json) =>
+      `\`thread.run()\` of the in-process \`Codex\` against the mock model: ${json.scenario ?? ''}. The overhead is the run's median (and p99) minus the model's.${json.original ? ' "originalExec" times the original `codex exec` per turn (what @openai/codex-sdk spawns for each turn) against the same mock.' : ''}`,
     rows: (json) => figureRows(json.figures),
   },
   'core-session.json': {
