@@ -111,6 +111,7 @@ export type { McpServerConfig, McpToolApprovalMode, McpTransportConfig } from '.
 export {
   listMcpServers,
   McpCallError,
+  type McpCallErrorCode,
   type McpElicitation,
   type McpElicitationAnswer,
   type McpServerState,

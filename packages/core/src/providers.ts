@@ -21,6 +21,7 @@ export interface ModelProviderInfo {
   readonly envKeyInstructions?: string;
   /** A bearer token used as is (no environment lookup). */
   readonly experimentalBearerToken?: string;
+  /** The API spoken: `responses` (the Responses API) or `chat` (Chat Completions). */
   readonly wireApi: WireApi;
   /** Appended to every request URL. */
   readonly queryParams?: Readonly<Record<string, string>>;
@@ -28,12 +29,17 @@ export interface ModelProviderInfo {
   readonly httpHeaders?: Readonly<Record<string, string>>;
   /** Header name → environment variable; sent when the variable is set and not blank. */
   readonly envHttpHeaders?: Readonly<Record<string, string>>;
+  /** Retries of a failed request (`request_max_retries`). Default 4, at most 100. */
   readonly requestMaxRetries?: number;
+  /** Retries of a stream that ended early (`stream_max_retries`). Default 5, at most 100. */
   readonly streamMaxRetries?: number;
+  /** How long a stream may stay silent before it is abandoned, in ms. Default 300 s. */
   readonly streamIdleTimeoutMs?: number;
+  /** Bound on opening a WebSocket to the provider, in ms. Default 15 s. */
   readonly websocketConnectTimeoutMs?: number;
   /** Whether the provider takes OpenAI credentials (API key or ChatGPT login). */
   readonly requiresOpenaiAuth: boolean;
+  /** Whether the provider takes the Responses API over WebSocket. */
   readonly supportsWebsockets: boolean;
 }
 

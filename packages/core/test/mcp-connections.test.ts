@@ -130,9 +130,10 @@ describe('McpConnections', () => {
       b: stdio(),
     });
     await connections.ready();
-    await expect(connections.call('a', 'slow', {})).rejects.toThrow(
-      new McpCallError('timed out awaiting tools/call after 0.3s'),
-    );
+    await expect(connections.call('a', 'slow', {})).rejects.toMatchObject({
+      code: 'timeout',
+      message: 'timed out awaiting tools/call after 0.3s',
+    });
     await expect(connections.call('a', 'crash', {})).rejects.toThrow(McpCallError);
     await expect(connections.call('a', 'echo', { text: 'x' })).rejects.toThrow('Transport closed');
     expect(connections.statuses().find((s) => s.name === 'a')?.state).toBe('failed');
@@ -172,9 +173,10 @@ describe('McpConnections', () => {
     const pid = Number((answer.content[0] as { text: string }).text);
     process.kill(pid, 'SIGSTOP');
     try {
-      await expect(connections.call('s', 'echo', { text: 'x' })).rejects.toThrow(
-        new McpCallError('timed out awaiting tools/call after 0.5s'),
-      );
+      await expect(connections.call('s', 'echo', { text: 'x' })).rejects.toMatchObject({
+        code: 'timeout',
+        message: 'timed out awaiting tools/call after 0.5s',
+      });
       await connections.close();
       expect(isRunning(pid)).toBe(false);
     } finally {

@@ -59,7 +59,7 @@ export const mcpHandlers: HandlerTable = {
         ...(result._meta === undefined ? {} : { _meta: result._meta }),
       };
     } catch (error) {
-      if (error instanceof McpCallError) throw internalError(error.message);
+      if (McpCallError.isInstance(error)) throw internalError(error.message);
       throw error;
     }
   },

@@ -25,7 +25,9 @@ export type AuthSource = 'env:CODEX_API_KEY' | 'env:OPENAI_API_KEY' | 'storage' 
 
 /** The credentials in use. */
 export interface CodexAuth {
+  /** How the user authenticated. */
   readonly mode: AuthMode;
+  /** Where these credentials came from. */
   readonly source: AuthSource;
   /** For `apikey`. */
   readonly apiKey: string | null;
@@ -33,8 +35,11 @@ export interface CodexAuth {
   readonly tokens: TokenData | null;
   /** The ChatGPT account (workspace) id, sent as `chatgpt-account-id`. */
   readonly accountId: string | null;
+  /** The ChatGPT plan, such as `plus` or `pro`; `null` for an API key. */
   readonly planType: string | null;
+  /** The account's email, from the id token; `null` for an API key. */
   readonly email: string | null;
+  /** When the tokens were last refreshed (an ISO 8601 time), when known. */
   readonly lastRefresh: string | null;
 }
 
@@ -45,24 +50,31 @@ export function bearerToken(auth: CodexAuth): string {
 
 /** ChatGPT tokens handed in by a host application (`chatgptAuthTokens` mode). */
 export interface ExternalAuthTokens {
+  /** The ChatGPT access token. */
   readonly accessToken: string;
+  /** The ChatGPT account (workspace) id it acts for. */
   readonly chatgptAccountId: string;
+  /** The ChatGPT plan, when the host knows it. */
   readonly chatgptPlanType?: string | null;
 }
 
 /** Why the host is asked for new tokens. */
 export interface ExternalAuthRefreshContext {
+  /** The model API refused the current token (401). */
   readonly reason: 'unauthorized';
+  /** The account the refused token was for. */
   readonly previousAccountId: string | null;
 }
 
 /** Obtains fresh external tokens (the app-server asks its client). */
 export interface ExternalAuthRefresher {
+  /** Asks the host for new tokens; a rejection means it has none. */
   refresh(context: ExternalAuthRefreshContext): Promise<ExternalAuthTokens>;
 }
 
 /** What the model client needs from an auth source. */
 export interface ModelAuthProvider {
+  /** The credentials to use now, or `null` when not logged in. */
   auth(): Promise<CodexAuth | null>;
   /** New credentials after `failed` got a 401, or null when there is nothing new to try. */
   refreshAfterUnauthorized(failed: CodexAuth): Promise<CodexAuth | null>;
@@ -70,11 +82,13 @@ export interface ModelAuthProvider {
 
 /** Options of {@link AuthManager}. */
 export interface AuthManagerOptions {
+  /** The Codex home directory whose credentials are used. */
   readonly codexHome: string;
   /** `cli_auth_credentials_store`. Default `file`. */
   readonly storeMode?: AuthCredentialsStoreMode;
   /** Whether `CODEX_API_KEY` is honoured (it wins over stored credentials). Default true. */
   readonly enableCodexApiKeyEnv?: boolean;
+  /** The only login method allowed (`forced_login_method`); `null` for any. */
   readonly forcedLoginMethod?: ForcedLoginMethod | null;
   /** The workspace (or workspaces) a ChatGPT login must belong to. */
   readonly forcedChatgptWorkspaceId?: string | readonly string[] | null;
@@ -82,15 +96,21 @@ export interface AuthManagerOptions {
   readonly issuer?: string;
   /** Default: `CODEX_REFRESH_TOKEN_URL_OVERRIDE`, else `{issuer}/oauth/token`. */
   readonly refreshTokenUrl?: string;
+  /** The OAuth client id. Default Codex's own. */
   readonly clientId?: string;
   /** Refresh when the access token expires within this window. Default 5 minutes. */
   readonly refreshMarginMs?: number;
   /** Limit on one refresh request. Default 30 s. */
   readonly refreshTimeoutMs?: number;
+  /** Environment for `CODEX_API_KEY`, `OPENAI_API_KEY` and overrides. Default `process.env`. */
   readonly env?: Readonly<Record<string, string | undefined>>;
+  /** The `fetch` to use (tests). Default the global one. */
   readonly fetch?: typeof fetch;
+  /** The keyring to use instead of keytar (tests, other platforms). */
   readonly keyring?: KeyringBackend;
+  /** Where recovered problems go. Default `defaultLogger`. */
   readonly logger?: Logger;
+  /** The clock, in epoch milliseconds. Default `Date.now`. */
   readonly now?: () => number;
 }
 
@@ -231,10 +251,14 @@ export class AuthManager implements ModelAuthProvider {
     return this.issue;
   }
 
+  /**
+   * Sets who supplies new `chatgptAuthTokens` tokens after a 401 (the app-server asks its client).
+   */
   setExternalAuthRefresher(refresher: ExternalAuthRefresher): void {
     this.externalRefresher = refresher;
   }
 
+  /** Removes the refresher set by {@link setExternalAuthRefresher}. */
   clearExternalAuthRefresher(): void {
     this.externalRefresher = undefined;
   }

@@ -42,40 +42,71 @@ export class OAuthError extends CodexError<OAuthErrorCode> {
 
 /** Tokens from a login (code or device grant). */
 export interface LoginTokens {
+  /** The id token (a JWT with the account's claims). */
   readonly idToken: string;
+  /** The access token sent to the ChatGPT backend. */
   readonly accessToken: string;
+  /** Trades for new tokens when the access token expires. */
   readonly refreshToken: string;
 }
 
 /** Tokens from a refresh; absent fields keep their old values. */
 export interface RefreshedTokens {
+  /** The new id token, or `null` to keep the old one. */
   readonly idToken: string | null;
+  /** The new access token. */
   readonly accessToken: string;
+  /** The new refresh token, or `null` to keep the old one. */
   readonly refreshToken: string | null;
 }
 
 /** A started device authorization (RFC 8628): what to show the user and how to poll. */
 export interface DeviceAuthorization {
+  /** The code polled with; never shown to the user. */
   readonly deviceCode: string;
+  /** The code the user enters on the verification page. */
   readonly userCode: string;
+  /** The page where the user enters the code. */
   readonly verificationUri: string;
+  /** The page with the code filled in, when the issuer provides one. */
   readonly verificationUriComplete: string | null;
+  /** How long the codes stay valid, in seconds. */
   readonly expiresInSeconds: number;
+  /** How long to wait between polls, in seconds. */
   readonly intervalSeconds: number;
 }
 
 /** One poll of a device authorization. */
 export type DevicePoll =
-  | { readonly status: 'approved'; readonly tokens: LoginTokens }
-  | { readonly status: 'pending' }
-  | { readonly status: 'slow_down' }
-  | { readonly status: 'expired' }
-  | { readonly status: 'denied' };
+  | {
+      /** The user approved. */
+      readonly status: 'approved';
+      /** The login's tokens. */
+      readonly tokens: LoginTokens;
+    }
+  | {
+      /** Not yet answered: poll again after the interval. */
+      readonly status: 'pending';
+    }
+  | {
+      /** Polling too fast: add to the interval and poll again. */
+      readonly status: 'slow_down';
+    }
+  | {
+      /** The codes expired. */
+      readonly status: 'expired';
+    }
+  | {
+      /** The user refused. */
+      readonly status: 'denied';
+    };
+
 
 /** Settings of an {@link OAuthClient}. */
 export interface OAuthClientOptions {
   /** The issuer's origin. Default `https://auth.openai.com`. */
   readonly issuer?: string;
+  /** The OAuth client id. Default {@link CLIENT_ID}. */
   readonly clientId?: string;
   /**
    * Where refresh grants go. Default `CODEX_REFRESH_TOKEN_URL_OVERRIDE` from `env`, else
@@ -84,15 +115,19 @@ export interface OAuthClientOptions {
   readonly refreshTokenUrl?: string;
   /** Limit on each request. Default 30 s. */
   readonly timeoutMs?: number;
+  /** Environment for `CODEX_REFRESH_TOKEN_URL_OVERRIDE`. Default `process.env`. */
   readonly env?: Readonly<Record<string, string | undefined>>;
+  /** The `fetch` to use (tests). Default the global one. */
   readonly fetch?: typeof fetch;
 }
 
 /** What {@link OAuthClient.authorizeUrl} needs. */
 export interface AuthorizeUrlParams {
+  /** Where the issuer sends the browser back with the code (the loopback server). */
   readonly redirectUri: string;
   /** The PKCE S256 challenge of the verifier later sent with the code. */
   readonly codeChallenge: string;
+  /** An unguessable value the redirect must carry back (CSRF protection). */
   readonly state: string;
   /** Sent as `originator`, like the original. */
   readonly originator: string;
@@ -129,7 +164,9 @@ function describeOf(body: unknown): string | undefined {
  * the storage package.
  */
 export class OAuthClient {
+  /** The issuer's origin. */
   readonly issuer: string;
+  /** The OAuth client id. */
   readonly clientId: string;
   private readonly options: OAuthClientOptions;
 

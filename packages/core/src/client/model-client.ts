@@ -43,6 +43,7 @@ export const DEFAULT_ORIGINATOR = 'codex_cli_rs';
 
 /** Options of {@link ModelClient}. */
 export interface ModelClientOptions {
+  /** The provider to call, with its URL, credentials and retry settings. */
   readonly provider: ModelProviderInfo;
   /**
    * Credentials for providers that take OpenAI auth (`requires_openai_auth`), such as an
@@ -60,9 +61,14 @@ export interface ModelClientOptions {
   readonly retryBaseDelayMs?: number;
   /** Upper bound on any single retry delay, including server-requested ones. Default 60 s. */
   readonly maxRetryDelayMs?: number;
+  /** Environment for API keys and provider variables. Default `process.env`. */
   readonly env?: Readonly<Record<string, string | undefined>>;
   /** Default: a `node:http` client that closes abandoned streams at once (see `nodeFetch`). */
   readonly fetch?: typeof fetch;
+  /**
+   * Where retries and recovered problems go. Default {@link @codex/common!defaultLogger |
+   * defaultLogger}.
+   */
   readonly logger?: Logger;
   /** Random source for jitter (tests). */
   readonly random?: () => number;
@@ -248,6 +254,7 @@ export class ModelClient {
     });
   }
 
+  /** The provider this client calls. */
   get provider(): ModelProviderInfo {
     return this.options.provider;
   }

@@ -12,9 +12,13 @@ import type { Prompt, ResponseEvent, ResponseItem, TokenUsage } from './types.js
 
 /** Per-turn model settings. */
 export interface TurnSettings {
+  /** The model to call. */
   readonly model: string;
+  /** How hard the model thinks; unset or `null` leaves it to the model. */
   readonly reasoningEffort?: ReasoningEffort | null;
+  /** Whether reasoning summaries are asked for; unset, `null` or `none` asks for none. */
   readonly reasoningSummary?: ReasoningSummary | null;
+  /** How long the answers are; unset or `null` leaves it to the model. */
   readonly verbosity?: Verbosity | null;
   /** The thread id: `prompt_cache_key` and the `session_id` header. */
   readonly threadId?: string;

@@ -34,59 +34,90 @@ import {
 } from './toml.js';
 import { checkLayer, unknownKeysOf, type ValueProblem } from './validate.js';
 
+/** The model used when config.toml names none. */
 export const DEFAULT_MODEL = 'gpt-5.1-codex';
+/** The default of `project_doc_max_bytes`: 32 KiB of AGENTS.md read at most. */
 export const DEFAULT_PROJECT_DOC_MAX_BYTES = 32 * 1024;
+/** The default of `chatgpt_base_url`. */
 export const DEFAULT_CHATGPT_BASE_URL = 'https://chatgpt.com/backend-api/';
+/** The user's config file's name, in `$CODEX_HOME`. */
 export const CONFIG_TOML_FILE = 'config.toml';
 /** The system-wide layer, below the user's config.toml. */
 export const SYSTEM_CONFIG_FILE = '/etc/codex/config.toml';
 
 /** `sandbox_workspace_write`, resolved. */
 export interface SandboxWorkspaceWrite {
+  /** Extra directories commands may write besides the working directory, made absolute. */
   readonly writableRoots: readonly string[];
+  /** Whether commands may use the network. Default false. */
   readonly networkAccess: boolean;
+  /** Leave `$TMPDIR` read-only. Default false. */
   readonly excludeTmpdirEnvVar: boolean;
+  /** Leave `/tmp` read-only. Default false. */
   readonly excludeSlashTmp: boolean;
 }
 
 /** `shell_environment_policy`, resolved. */
 export interface ShellEnvironmentPolicy {
+  /** Which of this process's variables commands start from: `all` (default), `core` or `none`. */
   readonly inherit: ShellEnvironmentInherit;
+  /** Glob patterns of variables to drop. */
   readonly exclude: readonly string[];
+  /** Variables to set, after the others. */
   readonly set: Readonly<Record<string, string>>;
+  /** When not empty, only variables matching these globs are kept. */
   readonly includeOnly: readonly string[];
+  /** Keep variables whose names contain `KEY`, `SECRET` or `TOKEN`. Default false. */
   readonly ignoreDefaultExcludes: boolean;
+  /** Run commands through the user's shell profile (`experimental_use_profile`). Default false. */
   readonly useProfile: boolean;
 }
 
 /** The effective configuration: every layer applied, every default filled in. Frozen. */
 export interface Config {
+  /** The Codex home directory. */
   readonly codexHome: string;
   /** `$CODEX_HOME/config.toml` (it need not exist). */
   readonly configFile: string;
+  /** The working directory of new threads, absolute. Default `process.cwd()`. */
   readonly cwd: string;
+  /** The model. Default {@link DEFAULT_MODEL}. */
   readonly model: string;
+  /** The key of the provider in {@link modelProviders}. Default `openai`. */
   readonly modelProviderId: string;
+  /** The provider the model is called through. */
   readonly modelProvider: ModelProviderInfo;
   /** Built-in providers with the user's `model_providers` merged over them. */
   readonly modelProviders: Readonly<Record<string, ModelProviderInfo>>;
   /** The selected profile, if any. */
   readonly profile: string | null;
+  /** When the agent asks before acting. Default `on-request`. */
   readonly approvalPolicy: ApprovalPolicy;
+  /** What commands may touch. Default `read-only`. */
   readonly sandboxMode: SandboxMode;
+  /** Settings of the `workspace-write` sandbox. */
   readonly sandboxWorkspaceWrite: SandboxWorkspaceWrite;
+  /** How hard the model thinks; `null` leaves it to the model. */
   readonly modelReasoningEffort: ReasoningEffort | null;
+  /** Whether reasoning summaries are asked for. Default `auto`. */
   readonly modelReasoningSummary: ReasoningSummary;
+  /** How long the answers are; `null` leaves it to the model. */
   readonly modelVerbosity: Verbosity | null;
   /** `instructions`: replaces the model's base instructions. */
   readonly baseInstructions: string | null;
+  /** Extra developer-role instructions sent with every turn. */
   readonly developerInstructions: string | null;
+  /** The environment commands run with. */
   readonly shellEnvironmentPolicy: ShellEnvironmentPolicy;
+  /** Where credentials are kept. Default `file`. */
   readonly cliAuthCredentialsStore: AuthCredentialsStoreMode;
+  /** The only login method allowed, or `null` for any. */
   readonly forcedLoginMethod: ForcedLoginMethod | null;
   /** The ChatGPT workspaces (account ids) a login must belong to; null when any will do. */
   readonly forcedChatgptWorkspaceId: string | readonly string[] | null;
+  /** AGENTS.md bytes read at most. Default 32 KiB. */
   readonly projectDocMaxBytes: number;
+  /** The ChatGPT backend's base URL. */
   readonly chatgptBaseUrl: string;
   /** The `[mcp_servers]` a thread starts, checked (disabled ones included), by name. */
   readonly mcpServers: readonly McpServerConfig[];
@@ -96,18 +127,27 @@ export interface Config {
 
 /** Typed overrides from API callers; they win over everything else. */
 export interface ConfigOverrides {
+  /** The model. */
   readonly model?: string;
+  /** The provider's key in `model_providers`. */
   readonly modelProvider?: string;
   /** Selects `$CODEX_HOME/<profile>.config.toml` (like the original's `--profile`). */
   readonly profile?: string;
+  /** The working directory. */
   readonly cwd?: string;
+  /** When the agent asks before acting. */
   readonly approvalPolicy?: ApprovalPolicy;
+  /** What commands may touch. */
   readonly sandboxMode?: SandboxMode;
   /** `instructions`. */
   readonly baseInstructions?: string;
+  /** Extra developer-role instructions. */
   readonly developerInstructions?: string;
+  /** How hard the model thinks. */
   readonly modelReasoningEffort?: ReasoningEffort;
+  /** Whether reasoning summaries are asked for. */
   readonly modelReasoningSummary?: ReasoningSummary;
+  /** How long the answers are. */
   readonly modelVerbosity?: Verbosity;
   /** Raw snake_case settings (e.g. a `thread/start` `config` map), applied last. */
   readonly config?: Readonly<Record<string, unknown>>;
@@ -120,9 +160,11 @@ export type ConfigLayerMetadata = v2.ConfigLayerMetadata;
 
 /** One layer and what it set (its TOML as JSON, unknown keys included). */
 export interface ConfigLayer {
+  /** Which layer this is. */
   readonly name: ConfigLayerSource;
   /** `sha256:` of the layer's content as canonical JSON, as the original computes it. */
   readonly version: string;
+  /** What the layer set, its TOML as JSON. */
   readonly config: Readonly<Record<string, unknown>>;
 }
 
@@ -131,6 +173,7 @@ export type ConfigWarning = v2.ConfigWarningNotification;
 
 /** What {@link loadConfig} returns. */
 export interface LoadedConfig {
+  /** The effective configuration. */
   readonly config: Config;
   /** Every layer merged as written (unknown keys included), before defaults. */
   readonly mergedToml: Readonly<Record<string, unknown>>;
@@ -138,6 +181,7 @@ export interface LoadedConfig {
   readonly layers: readonly ConfigLayer[];
   /** Dotted key path of every effective leaf value (`notify.0`) → the layer that set it. */
   readonly origins: Readonly<Record<string, ConfigLayerMetadata>>;
+  /** Problems that did not stop loading, such as unknown keys. */
   readonly warnings: readonly ConfigWarning[];
 }
 
@@ -149,6 +193,7 @@ export interface LoadConfigOptions {
   readonly systemConfigFile?: string | null;
   /** `-c key.path=value` strings, in order; the value is TOML, else a literal string. */
   readonly cliOverrides?: readonly string[];
+  /** Typed overrides; they win over every layer. */
   readonly overrides?: ConfigOverrides;
   /** Fail on unknown keys instead of warning (the original's `--strict-config`). */
   readonly strict?: boolean;

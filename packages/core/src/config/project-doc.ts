@@ -19,7 +19,9 @@ export interface ProjectDocs {
 
 /** Options of {@link discoverProjectDocs}. */
 export interface ProjectDocOptions {
+  /** The directory whose AGENTS.md files are read, up to the git root. */
   readonly cwd: string;
+  /** Where the user's own AGENTS.md is read; without it, none is. */
   readonly codexHome?: string;
   /** Total bytes of project docs to read; 0 disables them. Default 32 KiB. */
   readonly maxBytes?: number;

@@ -14,10 +14,13 @@ export type ApprovalPolicy = v2.AskForApproval;
 export type SandboxMode = v2.SandboxMode;
 /** How hard the model thinks: any non-empty string, passed to the API as written. */
 export type ReasoningEffort = v2.ReasoningEffort;
+/** Whether and how the model's reasoning is summarised (`auto`, `concise`, `detailed`, `none`). */
 export type ReasoningSummary = v2.ReasoningSummary;
+/** How long the model's answers are (`low`, `medium`, `high`). */
 export type Verbosity = v2.Verbosity;
 export type Personality = v2.Personality;
 export type WebSearchMode = v2.WebSearchMode;
+/** The only login method allowed (`chatgpt` or `api`). */
 export type ForcedLoginMethod = v2.ForcedLoginMethod;
 
 /** The simple approval policies config.toml accepts (`on-failure` reads as `on-request`). */

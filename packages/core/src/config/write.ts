@@ -31,12 +31,15 @@ export interface ConfigWriteOptions {
   readonly expectedVersion?: string | null;
   /** The session's `-c` overrides and typed overrides, to report `okOverridden`. */
   readonly cliOverrides?: readonly string[];
+  /** The session's typed overrides, to report `okOverridden`. */
   readonly overrides?: ConfigOverrides;
   /** The system-wide file, for `okOverridden`; see `LoadConfigOptions.systemConfigFile`. */
   readonly systemConfigFile?: string | null;
   /** How long to wait for another writer's lock. Default 30 s. */
   readonly lockTimeoutMs?: number;
+  /** Environment for `CODEX_HOME`. Default `process.env`. */
   readonly env?: Readonly<Record<string, string | undefined>>;
+  /** Where recovered problems go. Default `defaultLogger`. */
   readonly logger?: Logger;
 }
 
@@ -46,18 +49,26 @@ export interface ConfigWriteResult {
   readonly status: 'ok' | 'okOverridden';
   /** The file's new version. */
   readonly version: string;
+  /** The file written. */
   readonly filePath: string;
+  /** With `okOverridden`: what still wins over the written value. */
   readonly overriddenMetadata?: {
+    /** Says which layer overrides the value, for the user. */
     readonly message: string;
+    /** The value in effect. */
     readonly effectiveValue: unknown;
+    /** The layer that set it. */
     readonly overridingLayer: ConfigLayerMetadata;
   };
 }
 
 /** One edit as API callers give it: a dotted key path. */
 export interface ConfigValueEdit {
+  /** The dotted key path, such as `model` or `projects."/a.b".trust_level`. */
   readonly keyPath: string;
+  /** The new value; `null` removes the key. */
   readonly value: unknown;
+  /** `replace` the value, or `upsert` (merge a table into the one there). */
   readonly mergeStrategy: MergeStrategy;
 }
 

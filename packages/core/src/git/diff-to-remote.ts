@@ -7,8 +7,8 @@ import { diffWorkingTree } from './working-tree-diff.js';
 
 /**
  * The v1 `gitDiffToRemote` answer for `cwd`: `sha` is the commit the remote already has that HEAD
- * builds on (see {@link findRemoteBase}), `diff` everything from it to the working tree, untracked
- * files included (see {@link diffWorkingTree}). Throws a {@link GitError}: `not_a_repository`
+ * builds on (see `findRemoteBase`), `diff` everything from it to the working tree, untracked
+ * files included (see `diffWorkingTree`). Throws a {@link GitError}: `not_a_repository`
  * outside a work tree, `no_remote` when no remote branch shares history with HEAD, `timeout`,
  * `git_failed` or `spawn` when git itself fails.
  */

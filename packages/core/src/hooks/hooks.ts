@@ -13,6 +13,7 @@ import {
 
 /** Options of {@link Hooks.load}. */
 export interface HooksLoadOptions {
+  /** The Codex home directory: the user's hooks (`hooks.json`, config.toml) are read there. */
   readonly codexHome: string;
   /** The thread's working directory: project hooks are found from it, and hooks run in it. */
   readonly cwd: string;
@@ -20,6 +21,7 @@ export interface HooksLoadOptions {
   readonly toml: Readonly<Record<string, unknown>>;
   /** The hooks' environment (plus `CODEX_HOME`). Default `process.env`. */
   readonly env?: Readonly<Record<string, string | undefined>>;
+  /** Where problems with hooks go. Default `defaultLogger`. */
   readonly logger?: Logger;
 }
 
@@ -72,7 +74,7 @@ export class Hooks {
   }
 
   /**
-   * Discovers the hooks of a thread (see {@link discoverHooks}). Never throws: problems with the
+   * Discovers the hooks of a thread (see `discoverHooks`). Never throws: problems with the
    * files become warnings and errors of the {@link listing}, each logged once here.
    */
   static async load(options: HooksLoadOptions): Promise<Hooks> {

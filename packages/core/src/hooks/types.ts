@@ -21,6 +21,7 @@ export interface HookOutputEntry {
    * `systemMessage`; `stop`: a `stopReason`; `error`: why the run failed.
    */
   kind: 'warning' | 'stop' | 'feedback' | 'context' | 'error';
+  /** The line's text. */
   text: string;
 }
 
@@ -31,29 +32,46 @@ export type HookRunStatus = 'running' | 'completed' | 'failed' | 'blocked' | 'st
 export interface HookRunSummary {
   /** `<event-kebab>:<displayOrder>:<sourcePath>`, plus `:<callId>` for tool events. */
   id: string;
+  /** The event the hook ran for. */
   eventName: HookWireEventName;
+  /** The kind of handler; only commands are run. */
   handlerType: 'command';
+  /** `async` hooks run without holding up the turn. */
   executionMode: 'sync' | 'async';
   /** `thread` for SessionStart, `turn` for the others. */
   scope: 'thread' | 'turn';
+  /** The hooks file that declares the handler. */
   sourcePath: string;
+  /** Which layer that file belongs to (user, project, …). */
   source: v2.HookSource;
+  /** The handler's position among all hooks, for display. */
   displayOrder: number;
+  /** Where the run stands. */
   status: HookRunStatus;
+  /** A short account of the outcome, when there is one. */
   statusMessage: string | null;
   /** Unix seconds. */
   startedAt: number;
   /** Unix seconds; null while running. */
   completedAt: number | null;
+  /** How long the run took, in ms; null while running. */
   durationMs: number | null;
+  /** The run's output lines. */
   entries: HookOutputEntry[];
 }
 
 /** One hook of a listing: the `command` variant of the v2 `HookMetadata` (the only kind run here). */
-export type HookMetadata = Extract<v2.HookMetadata, { handlerType: 'command' }>;
+export type HookMetadata = Extract<
+  v2.HookMetadata,
+  {
+    /** A command hook. */
+    handlerType: 'command';
+  }
+>;
 
 /** `hooks/list` for one cwd (a v2 `HooksListEntry`): the hooks found, and what was wrong. */
 export interface HookListing extends Omit<v2.HooksListEntry, 'hooks'> {
+  /** The hooks found. */
   hooks: HookMetadata[];
 }
 

@@ -3,8 +3,11 @@ import { ConfigError } from '../config/errors.js';
 /** How an MCP server is reached. */
 export type McpTransportConfig =
   | {
+      /** A child process spoken to over its stdin and stdout. */
       readonly type: 'stdio';
+      /** The program to run. */
       readonly command: string;
+      /** Its arguments. */
       readonly args: readonly string[];
       /** Set in the server's environment. */
       readonly env: Readonly<Record<string, string>>;
@@ -14,19 +17,26 @@ export type McpTransportConfig =
       readonly cwd: string | null;
     }
   | {
+      /** A server reached over MCP's streamable HTTP transport. */
       readonly type: 'streamable_http';
+      /** The server's URL. */
       readonly url: string;
       /** The bearer token is read from this environment variable. */
       readonly bearerTokenEnvVar: string | null;
+      /** Static headers sent with every request. */
       readonly httpHeaders: Readonly<Record<string, string>>;
+
       /** Header name → the environment variable holding its value. */
       readonly envHttpHeaders: Readonly<Record<string, string>>;
     };
 
 /** One `[mcp_servers.<name>]` table, checked. */
 export interface McpServerConfig {
+  /** The server's name: the `<name>` of its table. */
   readonly name: string;
+  /** How the server is reached. */
   readonly transport: McpTransportConfig;
+  /** Whether threads start it. Default true. */
   readonly enabled: boolean;
   /** A thread does not start when a required server fails to. */
   readonly required: boolean;
@@ -36,6 +46,7 @@ export interface McpServerConfig {
   readonly toolTimeoutMs: number;
   /** Only these raw tool names (null: all), then minus `disabledTools`. */
   readonly enabledTools: readonly string[] | null;
+  /** Raw tool names never offered to the model. */
   readonly disabledTools: readonly string[];
   /** Whether calls need the user's approval: `auto` (by the approval policy), `prompt`, `approve`. */
   readonly defaultToolsApprovalMode: McpToolApprovalMode;

@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { defaultLogger, type Logger, settledWithin } from '@codex/common';
+import { CodexError, defaultLogger, type Logger, settledWithin } from '@codex/common';
 import { orphanGuard } from '@codex/exec-server/client';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
@@ -19,7 +19,9 @@ export type McpServerState = 'starting' | 'ready' | 'failed' | 'disabled';
 
 /** One configured server as a thread sees it. */
 export interface McpServerStatus {
+  /** The server's name in config.toml. */
   readonly name: string;
+  /** Where it is in its life. */
   readonly state: McpServerState;
   /** Why it failed (the original's words). */
   readonly error: string | null;
@@ -40,9 +42,22 @@ export type McpElicitation = ElicitRequest['params'];
 /** The user's answer to an {@link McpElicitation}. */
 export type McpElicitationAnswer = ElicitResult;
 
-/** A call that ended without a result: the reason, as the model is told it. */
-export class McpCallError extends Error {
-  override readonly name = 'McpCallError';
+/** Why an MCP tool call ended without a result. */
+export type McpCallErrorCode =
+  /** No configured server has that name. */
+  | 'unknown_server'
+  /** The server did not start, failed, or has been stopped. */
+  | 'not_running'
+  /** No answer within the server's `tool_timeout_sec`. */
+  | 'timeout'
+  /** The connection to the server closed during the call. */
+  | 'closed'
+  /** The server answered with an error. */
+  | 'server_error';
+
+/** A call that ended without a result: the message is the reason, as the model is told it. */
+export class McpCallError extends CodexError<McpCallErrorCode> {
+  static override readonly brand = 'codex.core.McpCallError';
 }
 
 /** Options of {@link McpConnections.start}. */
@@ -159,10 +174,11 @@ export class McpConnections {
   ): Promise<CallToolResult> {
     const connection = this.connections.get(server);
     const client = connection?.client;
-    if (!connection) throw new McpCallError(`no MCP server is named \`${server}\``);
+    if (!connection)
+      throw new McpCallError('unknown_server', `no MCP server is named \`${server}\``);
     if (!client || connection.status.state !== 'ready') {
       const why = connection?.status.error ?? `MCP server \`${server}\` is not running`;
-      throw new McpCallError(why);
+      throw new McpCallError('not_running', why);
     }
     const timeoutMs = connection.config.toolTimeoutMs;
     try {
@@ -174,12 +190,15 @@ export class McpConnections {
     } catch (error) {
       const code = (error as { code?: unknown }).code;
       if (code === -32001)
-        throw new McpCallError(`timed out awaiting tools/call after ${timeoutMs / 1000}s`);
+        throw new McpCallError(
+          'timeout',
+          `timed out awaiting tools/call after ${timeoutMs / 1000}s`,
+        );
       if (code === -32000 || (error instanceof Error && /closed/i.test(error.message)))
-        throw new McpCallError('Transport closed');
+        throw new McpCallError('closed', 'Transport closed');
       const message =
         error instanceof Error ? error.message.replace(/^MCP error /, '') : String(error);
-      throw new McpCallError(`Mcp error: ${message}`);
+      throw new McpCallError('server_error', `Mcp error: ${message}`);
     }
   }
 

@@ -125,7 +125,7 @@ async function callMcpTool(
       finish({ Err: 'aborted by user' });
       throw error;
     }
-    const cause = error instanceof McpCallError ? error.message : String(error);
+    const cause = McpCallError.isInstance(error) ? error.message : String(error);
     const output = mcpCallFailure(server, tool.name, cause, seconds());
     const text = Array.isArray(output) ? output[1] : undefined;
     finish({ Err: text && 'text' in text ? text.text : cause });

@@ -12,8 +12,11 @@ export const SYSTEM_BWRAP = '/usr/bin/bwrap';
 /** What the startup probe found. */
 export type SandboxStatus =
   | {
+      /** Commands can be sandboxed. */
       readonly available: true;
+      /** Linux: bubblewrap. */
       readonly kind: 'bubblewrap';
+      /** The `bwrap` executable's path. */
       readonly bwrap: string;
       /** `bwrap --version`. */
       readonly version: string;
@@ -21,13 +24,17 @@ export type SandboxStatus =
       readonly procMount: boolean;
     }
   | {
+      /** Commands can be sandboxed. */
       readonly available: true;
       /** macOS: `sandbox-exec` with a generated profile (untested on a Mac by this project). */
       readonly kind: 'seatbelt';
+      /** The `sandbox-exec` executable's path. */
       readonly sandboxExec: string;
     }
   | {
+      /** Commands cannot be sandboxed. */
       readonly available: false;
+      /** No sandbox. */
       readonly kind: 'none';
       /** Why commands cannot be sandboxed. */
       readonly reason: string;

@@ -46,7 +46,9 @@ export const confines = (policy: core.SandboxPolicy) =>
  */
 export class Sandbox {
   private constructor(
+    /** What the startup probe found. */
     readonly status: SandboxStatus,
+
     private readonly env: Readonly<Record<string, string | undefined>>,
   ) {}
 
@@ -66,6 +68,7 @@ export class Sandbox {
     return new Sandbox({ available: false, kind: 'none', reason, fix }, {});
   }
 
+  /** Whether commands can be sandboxed here. */
   get available(): boolean {
     return this.status.available;
   }

@@ -8,7 +8,10 @@ import type { TurnContext } from './turn-context.js';
  * it durable.
  */
 export interface SessionRecorder extends ConversationListener {
+  /** Records one event the session emitted. */
   event(msg: core.EventMsg): void;
+  /** Records the settings a turn starts with. */
   turnStarted(context: TurnContext): void;
+  /** Resolves once everything recorded so far is on disk. */
   flush(): Promise<void>;
 }

@@ -47,10 +47,18 @@ import { TurnHooks } from './turn-hooks.js';
 /** Where the session runs commands. */
 export type ExecServerOption =
   | ExecServerClient
-  | { readonly url: string; readonly token?: string; readonly connectTimeoutMs?: number };
+  | {
+      /** The exec-server's `ws://` URL. */
+      readonly url: string;
+      /** Sent as `Authorization: Bearer <token>`. */
+      readonly token?: string;
+      /** Bound on opening the socket, in ms. Default 10 s. */
+      readonly connectTimeoutMs?: number;
+    };
 
 /** Options of {@link Session.start}. */
 export interface SessionOptions {
+  /** The effective config: model, provider, policies, sandbox, MCP servers. */
   readonly config: Config;
   /** Default: `ModelClient.fromConfig(config)`. */
   readonly modelClient?: ModelClient;
@@ -69,7 +77,9 @@ export interface SessionOptions {
   readonly recorder?: SessionRecorder;
   /** Continue a conversation: its history, and the settings it last ran with. */
   readonly resume?: {
+    /** The conversation's items, oldest first. */
     readonly history: readonly ResponseItem[];
+    /** The settings of its last turn. */
     readonly settings?: Partial<TurnSettings>;
   };
   /** The sandbox for confined policies. Default: probe the machine (bubblewrap on Linux). */
@@ -79,6 +89,7 @@ export interface SessionOptions {
    * reader catches up. Default 8 MiB.
    */
   readonly maxPendingEventBytes?: number;
+  /** Where the session logs. Default `defaultLogger`. */
   readonly logger?: Logger;
   /**
    * Tools the client runs (`thread/start` `dynamicTools`): a call emits
@@ -117,6 +128,7 @@ interface ActiveTurn {
  * Events are never dropped: a reader that falls behind slows the model stream down instead.
  */
 export class Session {
+  /** The session's (and its thread's) id. */
   readonly id: string;
   private readonly queue: EventQueue<core.Event>;
   private readonly approvals: Approvals;
@@ -157,6 +169,7 @@ export class Session {
     private readonly ownsExec: boolean,
     private readonly unifiedExec: UnifiedExecManager,
     private readonly userInstructions: string | null,
+    /** The sandbox commands run in under confined policies. */
     readonly sandbox: Sandbox,
     execPolicy: ExecPolicyRules,
     private readonly hooks: Hooks | null,
@@ -403,7 +416,7 @@ export class Session {
       readonly meta?: Record<string, unknown>;
     } = {},
   ): Promise<CallToolResult> {
-    if (!this.mcp) throw new McpCallError(`no MCP server is named \`${server}\``);
+    if (!this.mcp) throw new McpCallError('unknown_server', `no MCP server is named \`${server}\``);
     await this.mcp.ready();
     return this.mcp.call(server, tool, args, options.signal, options.meta);
   }

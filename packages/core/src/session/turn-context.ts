@@ -4,19 +4,27 @@ import type { Config } from '../config/load.js';
 
 /** The settings a turn runs with. */
 export interface TurnSettings {
+  /** The working directory of commands, absolute. */
   readonly cwd: string;
+  /** When the agent asks before acting. */
   readonly approvalPolicy: core.AskForApproval;
+  /** What commands may touch. */
   readonly sandboxPolicy: core.SandboxPolicy;
+  /** The model. */
   readonly model: string;
+  /** How hard the model thinks; `null` leaves it to the model. */
   readonly effort: core.ReasoningEffort | null;
+  /** Whether reasoning summaries are asked for. */
   readonly summary: core.ReasoningSummary;
 }
 
 /** One turn's settings, with its id and the turn-only output schema. */
 export interface TurnContext extends TurnSettings {
+  /** The turn's id. */
   readonly turnId: string;
   /** The submission that started the turn: every event of the turn carries it. */
   readonly submissionId: string;
+  /** A JSON Schema the final message must match, or `null`. */
   readonly outputSchema: JsonSchema | null;
 }
 

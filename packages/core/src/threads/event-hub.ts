@@ -3,14 +3,20 @@ import { approximateBytes } from '../session/event-queue.js';
 
 /** What a subscriber reads: an event, or word that it fell behind and missed some. */
 export type ThreadEvent =
-  | { readonly kind: 'event'; readonly event: core.Event }
   | {
+      /** One event of the thread. */
+      readonly kind: 'event';
+      /** The event. */
+      readonly event: core.Event;
+    }
+  | {
+      /** The subscriber fell behind and events were dropped. */
       readonly kind: 'lagged';
       /** Events dropped because the subscriber's queue was full. */
       readonly missed: number;
     };
 
-/** Bounds of an {@link EventHub}. */
+/** Bounds of an `EventHub`, the fan-out of a thread's events to its subscribers. */
 export interface EventHubOptions {
   /** Completed events kept for replay to late subscribers. Default 2,000. */
   readonly maxReplayEvents?: number;
@@ -118,6 +124,7 @@ export class Subscription implements AsyncIterable<ThreadEvent> {
     this.onClose(this);
   }
 
+  /** Yields the subscriber's events in order, until it is closed. */
   async *[Symbol.asyncIterator](): AsyncGenerator<ThreadEvent> {
     try {
       for (;;) {

@@ -22,7 +22,12 @@ export interface ThreadHostOptions {
   readonly profile?: string;
   /** Refuse unknown config keys instead of warning. */
   readonly strictConfig?: boolean;
+  /** Environment for `CODEX_HOME`, the config and providers' variables. Default `process.env`. */
   readonly env?: Readonly<Record<string, string | undefined>>;
+  /**
+   * Where the host and its threads log. Default {@link @codex/common!defaultLogger |
+   * defaultLogger}.
+   */
   readonly logger?: Logger;
   /** Default: a model client per thread, from its config. */
   readonly modelClient?: ModelClient;
@@ -40,14 +45,21 @@ export interface ThreadHostOptions {
 export interface ThreadConfigRequest {
   /** A config profile; default the host's. */
   readonly profile?: string | null;
+  /** The thread's working directory. */
   readonly cwd?: string | null;
+  /** The model. */
   readonly model?: string | null;
+  /** The provider's key in `model_providers`. */
   readonly modelProvider?: string | null;
+  /** When the agent asks before acting. */
   readonly approvalPolicy?: ApprovalPolicy | null;
+  /** What commands may touch. */
   readonly sandbox?: SandboxMode | null;
   /** Raw snake_case settings, applied over every layer. */
   readonly config?: Readonly<Record<string, unknown>> | null;
+  /** Replaces the model's base instructions. */
   readonly baseInstructions?: string | null;
+  /** Extra developer-role instructions. */
   readonly developerInstructions?: string | null;
 }
 
@@ -58,6 +70,7 @@ export interface ThreadConfigRequest {
  * and the MCP server are both built on it, so a thread behaves the same whichever serves it.
  */
 export class ThreadHost {
+  /** Where the host and its threads log. */
   readonly logger: Logger;
   /** The credentials every thread's model client uses. */
   readonly auth: AuthManager;
@@ -67,7 +80,9 @@ export class ThreadHost {
   private closing: Promise<void> | null = null;
 
   private constructor(
+    /** The settings the host was created with. */
     readonly options: ThreadHostOptions,
+
     /** The config as loaded at start-up (each thread loads its own, with its overrides). */
     readonly loaded: LoadedConfig,
   ) {
@@ -91,10 +106,12 @@ export class ThreadHost {
     return new ThreadHost(options, loaded);
   }
 
+  /** The effective config at start-up (the merged layers of {@link loaded}). */
   get config(): Config {
     return this.loaded.config;
   }
 
+  /** The Codex home directory. */
   get codexHome(): string {
     return this.loaded.config.codexHome;
   }

@@ -33,20 +33,44 @@ import { Thread } from './thread.js';
 
 /** What happened to a thread, for servers that track them. */
 export type ThreadLifecycleEvent =
-  | { readonly type: 'started'; readonly threadId: string; readonly rolloutPath: string | null }
-  | { readonly type: 'resumed'; readonly threadId: string; readonly rolloutPath: string }
   | {
-      readonly type: 'forked';
+      /** A new thread started. */
+      readonly type: 'started';
+      /** The thread's id. */
       readonly threadId: string;
-      readonly forkedFromId: string;
+      /** Its rollout file, or `null` for an ephemeral thread. */
       readonly rolloutPath: string | null;
     }
-  | { readonly type: 'unloaded'; readonly threadId: string };
+  | {
+      /** A thread was resumed from its rollout. */
+      readonly type: 'resumed';
+      /** The thread's id. */
+      readonly threadId: string;
+      /** The rollout it was resumed from. */
+      readonly rolloutPath: string;
+    }
+  | {
+      /** A new thread was forked from another. */
+      readonly type: 'forked';
+      /** The new thread's id. */
+      readonly threadId: string;
+      /** The id of the thread it was forked from. */
+      readonly forkedFromId: string;
+      /** Its rollout file, or `null` for an ephemeral thread. */
+      readonly rolloutPath: string | null;
+    }
+  | {
+      /** A thread was unloaded from memory (its rollout stays). */
+      readonly type: 'unloaded';
+      /** The thread's id. */
+      readonly threadId: string;
+    };
 
 /** Options of {@link ThreadManager}. */
 export interface ThreadManagerOptions {
   /** The config threads start with (each call may pass its own). */
   readonly config: Config;
+  /** The model client of every thread. Default: one per thread, from its config. */
   readonly modelClient?: ModelClient;
   /** Credentials of the threads' model clients (when `modelClient` is not given). */
   readonly auth?: ModelAuthProvider;
@@ -58,7 +82,9 @@ export interface ThreadManagerOptions {
   readonly idleUnloadMs?: number;
   /** Replay and subscriber bounds per thread. */
   readonly hub?: EventHubOptions;
+  /** Environment for provider variables and API keys. Default `process.env`. */
   readonly env?: Readonly<Record<string, string | undefined>>;
+  /** Where threads log. Default `defaultLogger`. */
   readonly logger?: Logger;
   /** Written into new rollouts' `session_meta.originator`. Default `codex_cli_rs`. */
   readonly originator?: string;
@@ -85,7 +111,15 @@ export interface ThreadStartOptions {
 }
 
 /** Where a thread to resume or fork lives. */
-export type ThreadLocator = { readonly threadId: string } | { readonly path: string };
+export type ThreadLocator =
+  | {
+      /** The thread's id; its rollout is looked up under `$CODEX_HOME/sessions`. */
+      readonly threadId: string;
+    }
+  | {
+      /** The rollout file's path. */
+      readonly path: string;
+    };
 
 /**
  * Runs many threads in one process: start, resume (by id or rollout path), fork, get, list the
@@ -110,6 +144,7 @@ export class ThreadManager {
     return this.lifecycleQueue;
   }
 
+  /** The loaded thread with this id, if any (it is not loaded from disk). */
   getThread(threadId: string): Thread | undefined {
     return this.threads.get(threadId);
   }

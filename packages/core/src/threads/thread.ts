@@ -23,13 +23,17 @@ export interface ThreadOptions {
 
 /**
  * A loaded thread: a session, its persistence, and its subscribers. Every event the session
- * emits is fanned out through an {@link EventHub}; submit ops through the thread so approvals
+ * emits is fanned out through an `EventHub`; submit ops through the thread so approvals
  * answered here stop being offered to later subscribers.
  */
 export class Thread {
+  /** The thread's id (its session's id). */
   readonly id: string;
+  /** The session running the thread's turns. */
   readonly session: Session;
+  /** The rollout file, or `null` for an ephemeral thread. */
   readonly rolloutPath: string | null;
+  /** The thread this one was forked from, if any. */
   readonly forkedFromId: string | null;
   private readonly hub: EventHub;
   private readonly pump: Promise<void>;
@@ -54,6 +58,7 @@ export class Thread {
     return this.rolloutPath === null;
   }
 
+  /** How many subscribers follow the thread now. */
   get subscriberCount(): number {
     return this.hub.subscriberCount;
   }

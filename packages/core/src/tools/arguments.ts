@@ -62,8 +62,18 @@ export function parseFunctionArguments<Schema extends z.ZodType>(
 
 /** What {@link parseArguments} returns. */
 export type ParsedArguments<T> =
-  | { readonly success: true; readonly data: T }
-  | { readonly success: false; readonly problem: string };
+  | {
+      /** The arguments matched the schema. */
+      readonly success: true;
+      /** The parsed arguments. */
+      readonly data: T;
+    }
+  | {
+      /** They did not. */
+      readonly success: false;
+      /** What was wrong, worded for the model. */
+      readonly problem: string;
+    };
 
 /**
  * Parses already-decoded arguments (a JSON object) with `schema`; a failure comes back as

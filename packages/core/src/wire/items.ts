@@ -7,7 +7,13 @@ import type { core, v2 } from '@codex/protocol';
  */
 
 /** A v2 thread item of one `type`. */
-export type ThreadItemOf<T extends v2.ThreadItem['type']> = Extract<v2.ThreadItem, { type: T }>;
+export type ThreadItemOf<T extends v2.ThreadItem['type']> = Extract<
+  v2.ThreadItem,
+  {
+    /** The item's type. */
+    type: T;
+  }
+>;
 
 /** The item lifecycle times every item carries (unix milliseconds; null while unknown). */
 export interface ItemTimes {

@@ -37,8 +37,11 @@ export type ApprovalMethod =
 
 /** A notification to send: its method and params, typed from the v2 table. */
 export type NotificationOf<M extends ServerNotificationMethod> = {
+  /** A notification. */
   readonly kind: 'notification';
+  /** Its v2 method. */
   readonly method: M;
+  /** Its params. */
   readonly params: TableParams<ServerNotifications, M>;
 };
 
@@ -48,10 +51,13 @@ export type NotificationOf<M extends ServerNotificationMethod> = {
  * status change from {@link ThreadEventTranslator.approvalAnswered}.
  */
 export type ApprovalOf<M extends ApprovalMethod> = {
+  /** An approval request. */
   readonly kind: 'approval';
+  /** Its v2 method. */
   readonly method: M;
   /** The core call id the answer goes to (`exec_approval` / `patch_approval` op id). */
   readonly callId: string;
+  /** The request's params. */
   readonly params: TableParams<ServerRequests, M>;
 };
 
@@ -61,13 +67,17 @@ export type ApprovalOf<M extends ApprovalMethod> = {
  * core with `resolve_elicitation`, then {@link ThreadEventTranslator.approvalAnswered} by `key`.
  */
 export interface ElicitationMessage {
+  /** An MCP server's question. */
   readonly kind: 'elicitation';
+  /** The v2 method it is sent as. */
   readonly method: 'mcpServer/elicitation/request';
   /** Names the request among the thread's pending ones (see {@link elicitationKey}). */
   readonly key: string;
+  /** The MCP server asking. */
   readonly serverName: string;
   /** Core's id of the request (`resolve_elicitation.request_id`). */
   readonly requestId: string;
+  /** The request's params. */
   readonly params: v2.McpServerElicitationRequestParams;
 }
 
@@ -76,9 +86,13 @@ export interface ElicitationMessage {
  * client, answered to core with `dynamic_tool_response` by `callId`.
  */
 export interface ToolCallMessage {
+  /** A client tool call. */
   readonly kind: 'toolCall';
+  /** The v2 method it is sent as. */
   readonly method: 'item/tool/call';
+  /** The core call id the answer goes to. */
   readonly callId: string;
+  /** The request's params. */
   readonly params: v2.DynamicToolCallParams;
 }
 
@@ -95,6 +109,7 @@ export const elicitationKey = (serverName: string, requestId: string): string =>
 
 /** Options of {@link ThreadEventTranslator}. */
 export interface ThreadEventTranslatorOptions {
+  /** The thread whose events are translated; its id goes into every message. */
   readonly threadId: string;
   /** The clock (unix ms). Default `Date.now`. */
   readonly now?: () => number;
@@ -316,6 +331,12 @@ function isToolCallProgress(msg: core.EventMsg): boolean {
   return TOOL_CALL_PROGRESS.has(msg.type);
 }
 
+/**
+ * Turns one thread's core events into what the v2 wire shows: item and turn notifications,
+ * approval requests, MCP elicitations and client tool calls. It keeps the state that needs (the
+ * turn in flight, its items, the pending approvals), so give it every event of the thread, in
+ * order.
+ */
 export class ThreadEventTranslator {
   private readonly threadId: string;
   private readonly now: () => number;

@@ -7,13 +7,17 @@ import { durationOf } from './shared.js';
 
 /** A host tool's answer: content for the model, and whether the call worked. */
 export interface DynamicToolAnswer {
+  /** What the model gets: text and images. */
   readonly contentItems: readonly v2.DynamicToolCallOutputContentItem[];
+  /** Whether the call succeeded; the model is told. */
   readonly success: boolean;
 }
 
 /** What a {@link HostTool} gets besides its arguments. */
 export interface HostToolContext {
+  /** The tool call's id. */
   readonly callId: string;
+  /** The id of the turn that made the call. */
   readonly turnId: string;
   /** Aborted when the turn is interrupted. */
   readonly signal: AbortSignal;
@@ -27,11 +31,16 @@ export interface HostToolContext {
 export interface HostTool {
   /** `[A-Za-z0-9_-]+`; must not clash with a built-in tool. */
   readonly name: string;
+  /** What the tool does, for the model. */
   readonly description: string;
   /** JSON Schema of the arguments. Default: an object with no declared properties. */
   readonly parameters?: JsonSchema;
   /** Whether calls may run beside other calls of the same response. Default false. */
   readonly parallel?: boolean;
+  /**
+   * Runs one call: `args` are the parsed JSON arguments; resolve with the answer, or throw to fail
+   * the call.
+   */
   run(
     args: unknown,
     context: HostToolContext,

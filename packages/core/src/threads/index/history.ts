@@ -30,10 +30,13 @@ export interface TurnSummary {
   turnId: string;
   /** True when `task_started` opened it; false when inferred from a user message. */
   explicit: boolean;
+  /** How the turn ended. */
   status: TurnStatus;
   /** `started_at` / `completed_at` as recorded (seconds since the epoch). */
   startedAt: number | null;
+  /** `completed_at` as recorded (seconds since the epoch); null while in progress or unknown. */
   completedAt: number | null;
+  /** How long the turn took, in ms, as recorded; null when unknown. */
   durationMs: number | null;
   /** Items in the turn (model-visible history plus persisted item events). */
   itemCount: number;
@@ -47,6 +50,7 @@ export interface TurnSummary {
 
 /** One page of turns. */
 export interface TurnPage {
+  /** The turns, in the order asked for. */
   turns: TurnSummary[];
   /** Pass back as `cursor` (with the same `direction`) for the next page; null on the last. */
   nextCursor: string | null;
@@ -58,20 +62,31 @@ export interface HistoryItem {
   turnId: string | null;
   /** Byte offset of its line: stable for the life of the file, usable as a key. */
   offset: number;
+  /** The line's timestamp, RFC 3339; null when the line has none. */
   timestamp: string | null;
+  /** The line's position in a `paginated` rollout; null in `legacy` ones. */
   ordinal: number | null;
+  /** Which kind of record the item is. */
   type: 'response_item' | 'event_msg' | 'compacted';
+  /** The record's payload, as written. */
   payload: JsonObject;
 }
 
 /** One page of items, oldest first. */
 export interface ItemPage {
+  /** The items. */
   items: HistoryItem[];
+  /** Pass back as `cursor` for the next page; null on the last. */
   nextCursor: string | null;
 }
 
+/** Options of {@link listTurns}. */
 export interface ListTurnsOptions {
+  /**
+   * Where to go on from: a previous page's `nextCursor`. Default the start (or the end, `desc`).
+   */
   cursor?: string | null;
+  /** Turns per page. Default 50, at most 200. */
   limit?: number | null;
   /**
    * `asc` (default): oldest first, read forward from the cursor. `desc`: newest first, read
@@ -82,10 +97,16 @@ export interface ListTurnsOptions {
   direction?: 'asc' | 'desc' | null;
 }
 
+/** Options of {@link listItems}. */
 export interface ListItemsOptions {
   /** Only the items of this turn. */
   turnId?: string | null;
+  /**
+   * Where to go on from: a previous page's `nextCursor` or a turn's `itemsCursor`. Default the
+   * start.
+   */
   cursor?: string | null;
+  /** Items per page. Default 100, at most 1,000. */
   limit?: number | null;
 }
 

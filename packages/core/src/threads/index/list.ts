@@ -12,6 +12,7 @@ export const MAX_THREAD_PAGE_SIZE = 100;
 
 /** What to list. Omitted filters do not filter; an empty list counts as omitted. */
 export interface ListThreadsOptions {
+  /** The Codex home directory whose `sessions/` (or `archived_sessions/`) is listed. */
   codexHome: string;
   /** Page size: default 25, at most 100 (larger asks get 100). */
   limit?: number | null;
@@ -42,6 +43,7 @@ export interface ListThreadsOptions {
 
 /** One page of threads, newest first. */
 export interface ThreadPage {
+  /** The threads of this page. */
   threads: ThreadSummary[];
   /** Pass back as `cursor` for the next page; null on the last page. */
   nextCursor: string | null;

@@ -37,8 +37,11 @@ export interface ThreadSummary {
   name: string | null;
   /** True when the rollout lives under `archived_sessions/`. */
   archived: boolean;
+  /** The git branch of the working directory when the session started, when recorded. */
   gitBranch: string | null;
+  /** The commit it was at, when recorded. */
   gitSha: string | null;
+  /** The repository's remote URL, when recorded. */
   gitOriginUrl: string | null;
 }
 

@@ -43,14 +43,20 @@ export interface SessionMeta {
   readonly originator: string;
   /** The version of the program that wrote the file. */
   readonly cli_version: string;
+  /** What kind of client started it (`cli`, `vscode`, `exec`, `mcp`, …). */
   readonly source: SessionSource;
   /** The `model_providers.<id>` the thread uses. */
   readonly model_provider?: string | null;
   /** The system instructions the thread was started with, reused on resume. */
-  readonly base_instructions?: { readonly text: string } | null;
+  readonly base_instructions?: {
+    /** The instructions' text. */
+    readonly text: string;
+  } | null;
+  /** The client tools (`dynamicTools`) the thread was started with, reused on resume. */
   readonly dynamic_tools?: readonly unknown[] | null;
   /** Absent in files from before pagination: `legacy`. */
   readonly history_mode?: HistoryMode;
+  /** The git branch, commit and remote of the working directory when the thread started. */
   readonly git?: GitInfo | null;
   readonly [field: string]: unknown;
 }
@@ -99,21 +105,50 @@ export interface ThreadRolledBackEvent extends PersistedEventMsg {
 
 /** One rollout record, tagged by `type`. */
 export type RolloutItem =
-  | { readonly type: 'session_meta'; readonly payload: SessionMeta }
   | {
+      /** The thread's metadata (the first line). */
+      readonly type: 'session_meta';
+      /** The metadata. */
+      readonly payload: SessionMeta;
+    }
+  | {
+      /** A conversation item. */
       readonly type: 'response_item';
+      /** The item. */
       readonly payload: ResponseItem;
       /** The original's harness metadata for the item; kept as read, never needed by us. */
       readonly metadata?: { readonly [field: string]: unknown };
     }
-  | { readonly type: 'event_msg'; readonly payload: PersistedEventMsg }
-  | { readonly type: 'turn_context'; readonly payload: TurnContextItem }
-  | { readonly type: 'compacted'; readonly payload: CompactedItem }
+  | {
+      /** A persisted event. */
+      readonly type: 'event_msg';
+      /** The event. */
+      readonly payload: PersistedEventMsg;
+    }
+  | {
+      /** The settings a turn ran with. */
+      readonly type: 'turn_context';
+      /** The settings. */
+      readonly payload: TurnContextItem;
+    }
+  | {
+      /** A compaction. */
+      readonly type: 'compacted';
+      /** The summary and the new history. */
+      readonly payload: CompactedItem;
+    }
   /**
    * A record this version does not model (`world_state`, `token_usage_record`, a legacy
    * `ghost_snapshot`, …). Readers skip it; written back as it was (`rolloutType`, `payload`).
    */
-  | { readonly type: 'unknown'; readonly rolloutType: string; readonly payload: unknown };
+  | {
+      /** A record this version does not model. */
+      readonly type: 'unknown';
+      /** The record's `type` as written. */
+      readonly rolloutType: string;
+      /** Its payload as read. */
+      readonly payload: unknown;
+    };
 
 /** The `type` tags of the records this version models. */
 export type KnownRolloutItemType = Exclude<RolloutItem['type'], 'unknown'>;
@@ -124,6 +159,7 @@ export interface RolloutLine {
   readonly timestamp: string;
   /** The record's position in a `paginated` file, from 0; absent in `legacy` files. */
   readonly ordinal?: number;
+  /** The record. */
   readonly item: RolloutItem;
 }
 

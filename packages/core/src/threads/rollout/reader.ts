@@ -98,6 +98,7 @@ export interface LoadedRollout {
   readonly meta: SessionMeta;
   /** Every record, `session_meta` included, in order. */
   readonly items: RolloutItem[];
+  /** The rollout file's path. */
   readonly path: string;
 }
 

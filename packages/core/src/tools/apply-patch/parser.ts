@@ -68,6 +68,7 @@ export type PatchHunk = AddFileHunk | DeleteFileHunk | UpdateFileHunk;
 
 /** A parsed patch. */
 export interface ParsedPatch {
+  /** The file operations, in the order the patch gives them. */
   readonly hunks: readonly PatchHunk[];
   /**
    * The patch text itself, from `*** Begin Patch` to `*** End Patch`, lines joined with `\n`,
