@@ -169,7 +169,7 @@ export {
   type ThreadStreamEvent,
   type ThreadTransport,
   type ThreadWireMessage,
-  type Usage,
+  type TurnUsage,
 } from './sdk/index.js';
 export { SessionError, type SessionErrorCode } from './session/errors.js';
 export type { SessionRecorder } from './session/recorder.js';

@@ -30,7 +30,7 @@ export interface CodexOptions {
   /** Where config, credentials and threads live. Default `$CODEX_HOME`, else `~/.codex`. */
   readonly codexHome?: string;
   /** `key=value` config overrides (as `codex -c`), applied to every thread. */
-  readonly configOverrides?: readonly string[];
+  readonly cliOverrides?: readonly string[];
   /** A config profile every thread starts from. */
   readonly profile?: string;
   /** Decides approval requests of every thread (a thread's own `onApproval` wins). */
@@ -128,7 +128,7 @@ export class Codex implements CodexApi {
       return Promise.reject(new CodexRunError('closed', 'this Codex client is closed'));
     this.host ??= ThreadHost.create({
       codexHome: this.options.codexHome,
-      cliOverrides: this.options.configOverrides,
+      cliOverrides: this.options.cliOverrides,
       profile: this.options.profile,
       env: this.options.env,
       logger: this.options.logger,

@@ -22,5 +22,5 @@ export type {
   RunOptions,
   RunResult,
   ThreadStreamEvent,
-  Usage,
+  TurnUsage,
 } from './types.js';

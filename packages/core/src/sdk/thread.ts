@@ -14,7 +14,7 @@ import type {
   RunOptions,
   RunResult,
   ThreadStreamEvent,
-  Usage,
+  TurnUsage,
 } from './types.js';
 
 /** A v2 server notification, typed by its method. */
@@ -63,7 +63,7 @@ export interface CodexThreadSettings {
 const DEFAULT_MAX_QUEUED_DELTA_BYTES = 8 * 1024 * 1024;
 const DEFAULT_INTERRUPT_TIMEOUT_MS = 30_000;
 
-const ZERO_USAGE: Usage = {
+const ZERO_USAGE: TurnUsage = {
   inputTokens: 0,
   cachedInputTokens: 0,
   outputTokens: 0,
@@ -71,7 +71,7 @@ const ZERO_USAGE: Usage = {
   totalTokens: 0,
 };
 
-const addUsage = (a: Usage, b: v2.TokenUsageBreakdown): Usage => ({
+const addUsage = (a: TurnUsage, b: v2.TokenUsageBreakdown): TurnUsage => ({
   inputTokens: a.inputTokens + b.inputTokens,
   cachedInputTokens: a.cachedInputTokens + b.cachedInputTokens,
   outputTokens: a.outputTokens + b.outputTokens,
@@ -156,7 +156,7 @@ class TurnRun {
   private readonly early: ThreadNotification[] = [];
   private readonly items: v2.ThreadItem[] = [];
   private finalResponse = '';
-  private usage: Usage = ZERO_USAGE;
+  private usage: TurnUsage = ZERO_USAGE;
   private deltaBytes = 0;
   private droppedDeltas = 0;
 

@@ -26,7 +26,7 @@ export interface RunOptions {
 }
 
 /** Tokens a turn used, over all its model requests. */
-export interface Usage {
+export interface TurnUsage {
   readonly inputTokens: number;
   /** Of `inputTokens`, those served from the prompt cache. */
   readonly cachedInputTokens: number;
@@ -43,7 +43,7 @@ export interface RunResult {
   readonly finalResponse: string;
   /** Every item the turn completed, in order (the app-server v2 `ThreadItem`s). */
   readonly items: readonly v2.ThreadItem[];
-  readonly usage: Usage;
+  readonly usage: TurnUsage;
 }
 
 /**
@@ -66,7 +66,7 @@ export type ThreadStreamEvent =
       readonly plan: readonly v2.TurnPlanStep[];
     }
   /** The turn's usage so far, after each model response. */
-  | { readonly type: 'usage.updated'; readonly usage: Usage }
+  | { readonly type: 'usage.updated'; readonly usage: TurnUsage }
   | { readonly type: 'warning'; readonly message: string }
   /** A model stream error; `willRetry` when the request is being retried. */
   | { readonly type: 'error'; readonly message: string; readonly willRetry: boolean }
@@ -76,13 +76,13 @@ export type ThreadStreamEvent =
       readonly turnId: string;
       readonly error: v2.TurnError;
       readonly items: readonly v2.ThreadItem[];
-      readonly usage: Usage;
+      readonly usage: TurnUsage;
     }
   | {
       readonly type: 'turn.interrupted';
       readonly turnId: string;
       readonly items: readonly v2.ThreadItem[];
-      readonly usage: Usage;
+      readonly usage: TurnUsage;
     };
 
 /**
