@@ -22,8 +22,6 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
 import { AppServerClient } from '@codex/app-server';
 import {
   createTempCodexHome,
@@ -31,21 +29,7 @@ import {
   MockResponsesServer,
   scripted,
 } from '@codex/test-support';
-
-const TIMEOUT_MS = 30_000;
-
-/** The absolute path of a package's bin, from its package.json. */
-function binPath(packageName, binName) {
-  const manifestUrl = import.meta.resolve(`${packageName}/package.json`);
-  const { bin } = JSON.parse(readFileSync(fileURLToPath(manifestUrl), 'utf8'));
-  return fileURLToPath(new URL(bin[binName], manifestUrl));
-}
-
-/** Fails the example if `condition` does not hold. */
-function check(condition, message) {
-  if (!condition) throw new Error(`check failed: ${message}`);
-  console.log(`  ✓ ${message}`);
-}
+import { binPath, check, listeningUrl, TIMEOUT_MS } from './_support.mjs';
 
 // --- The mock model and the Codex home -------------------------------------------------------
 
@@ -101,22 +85,7 @@ try {
     ],
     { env: { ...process.env, ...home.env }, stdio: ['ignore', 'inherit', 'pipe'] },
   );
-  const url = await new Promise((resolve, reject) => {
-    const timer = setTimeout(
-      () => reject(new Error('the server did not listen in time')),
-      TIMEOUT_MS,
-    );
-    server.once('exit', (code) => reject(new Error(`codex-app-server exited with ${code}`)));
-    createInterface({ input: server.stderr }).on('line', (line) => {
-      const listening = /listening on (ws:\/\/\S+)/.exec(line);
-      if (listening) {
-        clearTimeout(timer);
-        resolve(listening[1]);
-      } else {
-        process.stderr.write(`[codex-app-server] ${line}\n`);
-      }
-    });
-  });
+  const url = await listeningUrl(server, 'codex-app-server');
   console.log(`codex-app-server listening on ${url}`);
 
   // --- The client ------------------------------------------------------------------------------

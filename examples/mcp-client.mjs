@@ -8,10 +8,9 @@
 // 4. Continues the same thread with `codex-reply`.
 //
 // Run after a build:  node examples/mcp-client.mjs
-import { mkdtempSync, readFileSync, realpathSync, rmSync } from 'node:fs';
+import { mkdtempSync, realpathSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import {
   createTempCodexHome,
   functionCall,
@@ -20,21 +19,7 @@ import {
 } from '@codex/test-support';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
-
-const TIMEOUT_MS = 30_000;
-
-/** The absolute path of a package's bin, from its package.json. */
-function binPath(packageName, binName) {
-  const manifestUrl = import.meta.resolve(`${packageName}/package.json`);
-  const { bin } = JSON.parse(readFileSync(fileURLToPath(manifestUrl), 'utf8'));
-  return fileURLToPath(new URL(bin[binName], manifestUrl));
-}
-
-/** Fails the example if `condition` does not hold. */
-function check(condition, message) {
-  if (!condition) throw new Error(`check failed: ${message}`);
-  console.log(`  ✓ ${message}`);
-}
+import { binPath, check, TIMEOUT_MS } from './_support.mjs';
 
 /** The text parts of a tool result, joined. */
 const textOf = (result) =>

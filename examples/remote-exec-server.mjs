@@ -12,11 +12,9 @@
 // Run after a build:  node examples/remote-exec-server.mjs
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
 import { AppServer, AppServerClient } from '@codex/app-server';
 import { ExecServerClient } from '@codex/exec-server/client';
 import {
@@ -25,21 +23,7 @@ import {
   MockResponsesServer,
   scripted,
 } from '@codex/test-support';
-
-const TIMEOUT_MS = 30_000;
-
-/** The absolute path of a package's bin, from its package.json. */
-function binPath(packageName, binName) {
-  const manifestUrl = import.meta.resolve(`${packageName}/package.json`);
-  const { bin } = JSON.parse(readFileSync(fileURLToPath(manifestUrl), 'utf8'));
-  return fileURLToPath(new URL(bin[binName], manifestUrl));
-}
-
-/** Fails the example if `condition` does not hold. */
-function check(condition, message) {
-  if (!condition) throw new Error(`check failed: ${message}`);
-  console.log(`  ✓ ${message}`);
-}
+import { binPath, check, listeningUrl, TIMEOUT_MS } from './_support.mjs';
 
 const workdir = realpathSync(mkdtempSync(join(tmpdir(), 'example-exec-server-')));
 const secrets = mkdtempSync(join(tmpdir(), 'example-token-'));
@@ -69,22 +53,7 @@ try {
     ],
     { stdio: ['ignore', 'inherit', 'pipe'] },
   );
-  const url = await new Promise((resolve, reject) => {
-    const timer = setTimeout(
-      () => reject(new Error('the server did not listen in time')),
-      TIMEOUT_MS,
-    );
-    server.once('exit', (code) => reject(new Error(`codex-exec-server exited with ${code}`)));
-    createInterface({ input: server.stderr }).on('line', (line) => {
-      const listening = /listening on (ws:\/\/\S+)/.exec(line);
-      if (listening) {
-        clearTimeout(timer);
-        resolve(listening[1]);
-      } else {
-        process.stderr.write(`[codex-exec-server] ${line}\n`);
-      }
-    });
-  });
+  const url = await listeningUrl(server, 'codex-exec-server');
   console.log(`codex-exec-server listening on ${url}`);
 
   // --- A process, driven by hand ---------------------------------------------------------------

@@ -14,12 +14,7 @@ import {
   MockResponsesServer,
   scripted,
 } from '@codex/test-support';
-
-/** Fails the example if `condition` does not hold. */
-function check(condition, message) {
-  if (!condition) throw new Error(`check failed: ${message}`);
-  console.log(`  ✓ ${message}`);
-}
+import { check } from './_support.mjs';
 
 const mock = await MockResponsesServer.start();
 const home = createTempCodexHome({ providerBaseUrl: mock.url });
