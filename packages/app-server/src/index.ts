@@ -1,4 +1,7 @@
 export type { ThreadConfigRequest } from '@codex/core';
+/** What a request or connection fails with: an error answer, or a closed / refused connection. */
+export { ConnectionError, type ConnectionErrorCode } from '@codex/jsonrpc';
+export { JsonRpcError } from '@codex/protocol';
 export {
   AppServerClient,
   type AppServerClientOptions,
