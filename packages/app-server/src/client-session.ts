@@ -32,10 +32,15 @@ export interface SentRequest<M extends ServerRequestMethod> {
  * client go through here, so opt-outs and the backlog bound apply to every sender.
  */
 export class ClientSession {
+  /** Whether the client has sent `initialize`. */
   initialized = false;
+  /** Whether the client set `capabilities.experimentalApi` in `initialize`. */
   experimentalApi = false;
+  /** The `clientInfo.name` from `initialize`, or `null` before it. */
   clientName: string | null = null;
+  /** The `clientInfo.version` from `initialize`, or `null` before it. */
   clientVersion: string | null = null;
+  /** Notification methods the client opted out of (`capabilities.optOutNotificationMethods`). */
   readonly optedOut = new Set<string>();
   /** Threads whose v2 notifications this client receives. */
   readonly threads = new Set<string>();
@@ -44,8 +49,11 @@ export class ClientSession {
   private backlogged = false;
 
   constructor(
+    /** The server's number for this connection, unique while it runs. */
     readonly id: number,
+    /** The client's JSON-RPC connection. */
     readonly connection: AppServerConnection,
+
     private readonly logger: Logger,
     private readonly maxBacklogBytes = MAX_CLIENT_BACKLOG_BYTES,
   ) {}
@@ -56,6 +64,7 @@ export class ClientSession {
     return this.lastServerRequestId;
   };
 
+  /** Whether the connection has closed. */
   get closed(): boolean {
     return this.connection.isClosed;
   }

@@ -26,7 +26,9 @@ const clientOutgoing = { requests: clientRequests, notifications: clientNotifica
 
 /** One notification as a client received it. */
 export interface ReceivedNotification {
+  /** The notification's method. */
   readonly method: ServerNotificationMethod;
+  /** Its params, validated against the method's schema. */
   readonly params: unknown;
 }
 
@@ -34,6 +36,7 @@ export interface ReceivedNotification {
 export interface AppServerClientOptions {
   /** How long a request waits for its answer. Default 60 s. */
   readonly requestTimeoutMs?: number;
+  /** Where recovered problems go. Default `defaultLogger`. */
   readonly logger?: Logger;
 }
 
@@ -43,7 +46,9 @@ export interface SpawnAppServerOptions extends AppServerClientOptions {
   readonly command?: string;
   /** Default: the bin's path (with the default command), nothing else. */
   readonly args?: readonly string[];
+  /** The server's environment. Default: this process's. */
   readonly env?: NodeJS.ProcessEnv;
+  /** The server's working directory. Default: this process's. */
   readonly cwd?: string;
   /** Where the server's stderr goes. Default: inherited. */
   readonly stderr?: 'inherit' | 'ignore' | 'pipe';
@@ -55,6 +60,7 @@ export interface SpawnAppServerOptions extends AppServerClientOptions {
 export interface ConnectAppServerOptions extends AppServerClientOptions {
   /** Sent as `Authorization: Bearer <token>` (a capability token or signed JWT). */
   readonly token?: string;
+  /** Extra HTTP headers of the WebSocket upgrade request. */
   readonly headers?: Record<string, string>;
 }
 

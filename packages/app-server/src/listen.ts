@@ -16,6 +16,7 @@ export interface AppServerListener {
   readonly url: string;
   /** Settles when the listener can take no more clients (stdio: the client's input ended). */
   readonly done: Promise<void>;
+  /** Stops listening and closes the connections it accepted (stdio: the one connection). */
   close(): Promise<void>;
 }
 
@@ -25,6 +26,7 @@ export interface ListenOptions {
   readonly auth?: WebSocketAuth;
   /** For `stdio://`: default the process's stdin and stdout. */
   readonly input?: Readable;
+  /** For `stdio://`: where responses go (default the process's stdout). */
   readonly output?: Writable;
 }
 

@@ -56,8 +56,11 @@ const DEFAULT_MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
  * {@link connect}; it owns the threads, their subscribers and their approvals.
  */
 export class AppServer {
+  /** Where the server logs; the host's logger. */
   readonly logger: Logger;
+  /** A UUIDv7 made at start-up, sent in `remoteControl/status/changed`. */
   readonly installationId = uuidv7();
+  /** This machine's host name, sent in `remoteControl/status/changed`. */
   readonly serverName = hostname();
   private readonly live = new Map<string, LiveThread>();
   private readonly sessions = new Set<ClientSession>();
@@ -66,7 +69,9 @@ export class AppServer {
   private readonly shutdownHooks = new Set<() => Promise<void> | void>();
 
   private constructor(
+    /** The settings the server was created with. */
     readonly options: AppServerOptions,
+
     /** The config, credentials, exec-server and thread manager (shared with other servers). */
     readonly host: ThreadHost,
   ) {
@@ -84,10 +89,12 @@ export class AppServer {
     return this.host.loaded;
   }
 
+  /** The effective config at start-up (the merged layers of {@link loaded}). */
   get config(): Config {
     return this.host.config;
   }
 
+  /** The Codex home directory (`$CODEX_HOME`, default `~/.codex`). */
   get codexHome(): string {
     return this.host.codexHome;
   }

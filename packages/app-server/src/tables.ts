@@ -11,14 +11,19 @@ import { z } from 'zod';
 
 /** `thread/rollback` params: drop the last `numTurns` turns of a thread. */
 export const ThreadRollbackParamsSchema = z.object({
+  /** The thread to roll back. */
   threadId: z.string(),
+  /** How many of the last turns to drop; at least 1. */
   numTurns: z.number().int().min(1),
 });
 /** `thread/rollback` params. */
 export type ThreadRollbackParams = z.infer<typeof ThreadRollbackParamsSchema>;
 
 /** `thread/rollback` result: the thread as it is after the rollback, with its turns. */
-export const ThreadRollbackResponseSchema = z.object({ thread: v2.ThreadSchema });
+export const ThreadRollbackResponseSchema = z.object({
+  /** The thread after the rollback, with its remaining turns. */
+  thread: v2.ThreadSchema,
+});
 /** `thread/rollback` result. */
 export type ThreadRollbackResponse = z.infer<typeof ThreadRollbackResponseSchema>;
 
@@ -29,8 +34,11 @@ export type ThreadRollbackResponse = z.infer<typeof ThreadRollbackResponseSchema
 export const clientRequests = {
   ...v2.clientRequestsV2,
   ...v1.clientRequestsV1,
+  /** Drops the last turns of a thread (an earlier v2 method, kept for older clients). */
   'thread/rollback': {
+    /** {@link ThreadRollbackParamsSchema} */
     params: ThreadRollbackParamsSchema,
+    /** {@link ThreadRollbackResponseSchema} */
     result: ThreadRollbackResponseSchema,
   },
 } as const satisfies RequestTable;

@@ -16,15 +16,21 @@ export type AuthCredentialsStoreMode = (typeof AUTH_CREDENTIALS_STORE_MODES)[num
 export interface TokenData {
   /** Claims of the id token; its `rawJwt` is what is stored. */
   readonly idToken: IdTokenInfo;
+  /** The OAuth access token sent as the bearer token to the ChatGPT backend. */
   readonly accessToken: string;
+  /** Trades for a new access token when the current one expires. */
   readonly refreshToken: string;
+  /** The ChatGPT account (workspace) the tokens act for, or `null` when unknown. */
   readonly accountId: string | null;
 }
 
 /** The contents of `$CODEX_HOME/auth.json`, in memory. */
 export interface AuthDotJson {
+  /** The mode written in the file; absent in older files, see {@link resolvedMode}. */
   readonly authMode?: AuthMode;
+  /** The API key (`OPENAI_API_KEY` in the file), or `null` when signed in with ChatGPT. */
   readonly openaiApiKey: string | null;
+  /** The ChatGPT tokens, when signed in with ChatGPT. */
   readonly tokens?: TokenData;
   /** When the tokens were last refreshed, RFC 3339, kept exactly as stored. */
   readonly lastRefresh?: string;

@@ -7,6 +7,7 @@ import { AuthStorageError } from './errors.js';
 export interface AuthLockOptions {
   /** How long to wait for another login, logout or refresh. Default 60 s. */
   readonly timeoutMs?: number;
+  /** Where recovered problems go. Default `defaultLogger`. */
   readonly logger?: Logger;
 }
 

@@ -17,8 +17,18 @@ export type KnownPlan = (typeof KNOWN_PLANS)[number];
 
 /** A plan claim: a known plan, or the raw value kept verbatim. */
 export type PlanType =
-  | { readonly kind: 'known'; readonly plan: KnownPlan }
-  | { readonly kind: 'unknown'; readonly raw: string };
+  | {
+      /** A plan named in {@link KNOWN_PLANS}. */
+      readonly kind: 'known';
+      /** Which known plan. */
+      readonly plan: KnownPlan;
+    }
+  | {
+      /** Any other value. */
+      readonly kind: 'unknown';
+      /** The claim exactly as the token has it. */
+      readonly raw: string;
+    };
 
 /** Reads a plan claim; matching is case-insensitive, unknown values are kept as given. */
 export function planTypeFromRaw(raw: string): PlanType {
@@ -34,9 +44,13 @@ export function planTypeToString(plan: PlanType): string {
 
 /** The claims Codex reads from a ChatGPT id token, plus the token itself. */
 export interface IdTokenInfo {
+  /** The user's email, from the token or its profile claim. */
   readonly email: string | null;
+  /** The ChatGPT plan (`chatgpt_plan_type` claim). */
   readonly chatgptPlanType: PlanType | null;
+  /** The ChatGPT user id (`chatgpt_user_id`, else `user_id`). */
   readonly chatgptUserId: string | null;
+  /** The ChatGPT account (workspace) id (`chatgpt_account_id`). */
   readonly chatgptAccountId: string | null;
   /** The JWT as received; this is what auth.json stores. */
   readonly rawJwt: string;

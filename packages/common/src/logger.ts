@@ -1,11 +1,14 @@
 /**
  * Where codex-ts packages report what they recover from or swallow. Every API that logs takes a
- * `logger` option; without one it uses {@link defaultLogger}, which {@link setDefaultLogger}
+ * `logger` option; without one it uses `defaultLogger`, which {@link setDefaultLogger}
  * redirects (or silences) for the whole process.
  */
 export interface Logger {
+  /** Detail a developer may want when tracing a problem; quiet by default. */
   debug(message: string, details?: unknown): void;
+  /** Something went wrong and was recovered from or skipped. */
   warn(message: string, details?: unknown): void;
+  /** Something failed that the caller could not handle itself. */
   error(message: string, details?: unknown): void;
 }
 
@@ -96,6 +99,7 @@ export const defaultLogger: Logger = Object.freeze({
 export interface LogThrottleOptions {
   /** One line per key per interval at most. Default 10 s. */
   readonly intervalMs?: number;
+  /** The clock, in epoch milliseconds. Default `Date.now`; tests pass a fake one. */
   readonly now?: () => number;
   /**
    * Runs `flush` after `ms`, returning a cancel function. Default: an unreferenced
@@ -144,14 +148,17 @@ export class LogThrottle {
     this.schedule = options.schedule ?? unrefTimeout;
   }
 
+  /** Logs at `debug`, throttled per `key` (messages with the same key count as one run). */
   debug(key: string, message: string, details?: unknown): void {
     this.log('debug', key, message, details);
   }
 
+  /** Logs at `warn`, throttled per `key` (messages with the same key count as one run). */
   warn(key: string, message: string, details?: unknown): void {
     this.log('warn', key, message, details);
   }
 
+  /** Logs at `error`, throttled per `key` (messages with the same key count as one run). */
   error(key: string, message: string, details?: unknown): void {
     this.log('error', key, message, details);
   }

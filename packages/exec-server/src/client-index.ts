@@ -1,5 +1,9 @@
-// `@codex/exec-server/client`: everything a client needs, without the server's CLI. The native
-// PTY module (node-pty) is loaded only if an in-process client starts a PTY process.
+/**
+ * `@codex/exec-server/client`: everything a client needs, without the server's CLI. The native
+ * PTY module (node-pty) is loaded only if an in-process client starts a PTY process.
+ *
+ * @module client
+ */
 export {
   type CommunicateOptions,
   type CommunicateResult,

@@ -13,12 +13,23 @@ type TerminalSize = exec.TerminalSize;
 /** Events a client receives. */
 export type ExecServerEvent =
   | {
+      /** A process wrote output. */
       readonly type: 'outputDelta';
+      /** The process, as named in its `process/start`. */
       readonly processId: string;
+      /** Which stream the bytes came from. */
       readonly stream: ExecOutputStream;
+      /** The bytes, in order after the previous chunk of the same process. */
       readonly chunk: Buffer;
     }
-  | { readonly type: 'exited'; readonly processId: string; readonly exitCode: number };
+  | {
+      /** A process exited. */
+      readonly type: 'exited';
+      /** The process, as named in its `process/start`. */
+      readonly processId: string;
+      /** Its exit status, or `128 + n` for a process killed by signal `n`. */
+      readonly exitCode: number;
+    };
 
 /** Why a client operation failed outside the JSON-RPC error channel. */
 export type ExecServerErrorCode =
@@ -46,6 +57,7 @@ export interface ExecServerClientOptions {
   readonly initializeTimeoutMs?: number;
   /** Default bound on other requests. Default 60 s. */
   readonly requestTimeoutMs?: number;
+  /** Where recovered problems go. Default `defaultLogger`. */
   readonly logger?: Logger;
 }
 
@@ -61,16 +73,21 @@ export interface WebSocketClientOptions extends ExecServerClientOptions {
 
 /** Settings of {@link ExecServerClient.connectInProcess}. */
 export interface InProcessClientOptions {
+  /** Sent in `initialize`. Default `codex-exec-server-client`. */
   readonly clientName?: string;
+  /** Limits of the in-process server; unset fields keep {@link DEFAULT_EXEC_SERVER_CONFIG}. */
   readonly config?: Partial<ExecServerConfig>;
+  /** Where recovered problems go. Default `defaultLogger`. */
   readonly logger?: Logger;
 }
 
 /** What {@link ExecServerClient.communicate} collects. */
 export interface CommunicateResult {
+  /** The exit status, or `128 + n` for a process killed by signal `n`. */
   readonly exitCode: number;
   /** Pipe processes: stdout; PTY processes: the terminal stream. */
   readonly stdout: Buffer;
+  /** Pipe processes: stderr; PTY processes: empty. */
   readonly stderr: Buffer;
   /** More output arrived than `maxOutputBytes`; the head was kept. */
   readonly truncated: boolean;
@@ -86,6 +103,10 @@ export interface CommunicateOptions {
   readonly maxOutputBytes?: number;
   /** Terminate the process after this long. Default: no limit. */
   readonly timeoutMs?: number;
+  /**
+   * Aborting stops waiting: the call rejects with a `cancelled` {@link ExecServerError}; the
+   * process keeps running.
+   */
   readonly signal?: AbortSignal;
 }
 
@@ -214,7 +235,7 @@ export class ExecServerClient {
     return client;
   }
 
-  /** A client backed directly by an in-process {@link ExecServerHandler}: no transport. */
+  /** A client backed directly by an in-process `ExecServerHandler`: no transport. */
   static connectInProcess(options: InProcessClientOptions = {}): ExecServerClient {
     const logger = options.logger ?? defaultLogger;
     return new ExecServerClient((emit) => {

@@ -14,7 +14,10 @@ export interface ExecServerConfig {
   readonly defaultReadBytes: number;
   /** Ceiling for `process/read`'s `waitMs`. */
   readonly maxReadWaitMs: number;
-  /** See {@link SpawnOptions.exitDrainMs}. */
+  /**
+   * After a pipe process's leader exits, how long to keep reading output that descendants
+   * still write to the inherited pipes before reporting the exit, in ms.
+   */
   readonly exitDrainMs: number;
 }
 

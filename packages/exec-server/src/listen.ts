@@ -19,7 +19,9 @@ const DEFAULT_MAX_MESSAGE_BYTES = DEFAULT_FRAME_LIMITS.maxMessageBytes;
 
 /** Settings of {@link serveStdio}. */
 export interface StdioServeOptions extends ExecServerOptions {
+  /** Where requests are read. Default `process.stdin`. */
   readonly input?: Readable;
+  /** Where responses are written. Default `process.stdout`. */
   readonly output?: Writable;
   /** Largest accepted line. Default 16 MiB. */
   readonly maxMessageBytes?: number;
@@ -51,6 +53,7 @@ export interface WebSocketServeOptions extends ExecServerOptions {
 export interface RunningWebSocketServer {
   /** `ws://host:port` with the real port. */
   readonly url: string;
+  /** The port actually bound (useful when 0 was asked for). */
   readonly port: number;
   /** Connections being served. */
   readonly connections: ReadonlySet<ServedExecConnection>;

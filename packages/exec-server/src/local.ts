@@ -6,8 +6,11 @@ import { ExecServerClient, type ExecServerClientOptions, ExecServerError } from 
 
 /** How to launch an exec-server child. */
 export interface ExecServerLaunchCommand {
+  /** The executable to run. */
   readonly program: string;
+  /** Its arguments. Default none. */
   readonly args?: readonly string[];
+  /** Its environment. Default: this process's. */
   readonly env?: NodeJS.ProcessEnv;
 }
 
@@ -23,7 +26,9 @@ export function defaultExecServerCommand(): ExecServerLaunchCommand {
 
 /** A child exec-server and the client connected to it over its stdio. */
 export interface SpawnedExecServer {
+  /** The client, initialized, talking to the child over its stdin and stdout. */
   readonly client: ExecServerClient;
+  /** The child process. */
   readonly child: ChildProcess;
   /**
    * Closes the client (the server then terminates its processes and exits), waits up to

@@ -37,7 +37,9 @@ export const execServerErrorPolicy: ErrorPolicy = {
 
 /** Settings shared by every way of serving exec-server connections. */
 export interface ExecServerOptions {
+  /** Limits; unset fields keep {@link DEFAULT_EXEC_SERVER_CONFIG}. */
   readonly config?: Partial<ExecServerConfig>;
+  /** Where recovered problems go. Default `defaultLogger`. */
   readonly logger?: Logger;
   /**
    * Queued outbound bytes above which processes' output stops being read until the client
@@ -75,7 +77,9 @@ function execServerMethodLimits(config: Partial<ExecServerConfig> = {}): Record<
 
 /** One served connection. */
 export interface ServedExecConnection {
+  /** The JSON-RPC connection to the client. */
   readonly connection: ExecServerConnection;
+  /** The connection's processes and their retained output. */
   readonly handler: ExecServerHandler;
   /** Resolves once the transport closed and every process of the connection ended. */
   readonly done: Promise<void>;
@@ -85,7 +89,7 @@ export interface ServedExecConnection {
 
 /**
  * Serves the exec-server protocol on `transport`: routes requests to a fresh
- * {@link ExecServerHandler}, streams its events as notifications with flow control, and
+ * `ExecServerHandler`, streams its events as notifications with flow control, and
  * terminates the connection's processes when the transport closes.
  */
 export function serveExecConnection(

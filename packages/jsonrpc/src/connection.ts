@@ -25,21 +25,43 @@ import type { CloseInfo, Transport } from './transport.js';
 
 /** One direction of a protocol: the requests and notifications that travel that way. */
 export interface ProtocolSide {
+  /** Each request method with its params and result schemas. */
   readonly requests: RequestTable;
+  /** Each notification method with its params schema. */
   readonly notifications: NotificationTable;
 }
 
 /** A side with no schemas: any method, params and results are `unknown` and unvalidated. */
 export interface UntypedSide {
+  /** Any request method; params and result are not checked. */
   readonly requests: Readonly<
-    Record<string, { params: z.ZodType<unknown>; result: z.ZodType<unknown> }>
+    Record<
+      string,
+      {
+        /** Accepts any params. */
+        params: z.ZodType<unknown>;
+        /** Accepts any result. */
+        result: z.ZodType<unknown>;
+      }
+    >
   >;
-  readonly notifications: Readonly<Record<string, { params: z.ZodType<unknown> }>>;
+  /** Any notification method; params are not checked. */
+  readonly notifications: Readonly<
+    Record<
+      string,
+      {
+        /** Accepts any params. */
+        params: z.ZodType<unknown>;
+      }
+    >
+  >;
 }
 
 /** What a request handler learns about the request beside its params. */
 export interface RequestContext {
+  /** The request's JSON-RPC id. */
   readonly id: RequestId;
+  /** The request's method. */
   readonly method: string;
   /** Aborted when the connection closes before the handler finishes. */
   readonly signal: AbortSignal;
@@ -97,6 +119,10 @@ export interface ConnectionOptions<In extends ProtocolSide, Out extends Protocol
    * 4 MiB.
    */
   readonly maxWaitingRequests?: number;
+  /**
+   * Total size in bytes of the requests waiting for a handler; see `maxWaitingRequests`. Default 4
+   * MiB.
+   */
   readonly maxWaitingBytes?: number;
   /**
    * How long one queued message may wait for the peer to accept it before the connection is
@@ -115,7 +141,15 @@ export interface ConnectionOptions<In extends ProtocolSide, Out extends Protocol
   /** Ids for our requests. Default: integers counting up from 0. */
   readonly nextRequestId?: () => RequestId;
   /** A notification to send when a caller aborts a request (none by default). */
-  readonly cancelNotification?: (id: RequestId) => { method: string; params?: unknown } | undefined;
+  readonly cancelNotification?: (id: RequestId) =>
+    | {
+        /** The notification's method, such as `$/cancelRequest`. */
+        method: string;
+        /** Its params, such as `{ id }`. */
+        params?: unknown;
+      }
+    | undefined;
+
   /**
    * Runs for each request whose method has a handler and whose params passed its schema, just
    * before the handler would be scheduled. Return (or throw) a `JsonRpcError` to answer with it
@@ -132,7 +166,9 @@ export interface ConnectionOptions<In extends ProtocolSide, Out extends Protocol
 
 /** A request about to be handed to its handler, as {@link ConnectionOptions.beforeDispatch} sees it. */
 export interface DispatchedRequest {
+  /** The request's method. */
   readonly method: string;
+  /** The request's JSON-RPC id. */
   readonly id: RequestId;
   /** The params after validation (what the handler would receive). */
   readonly params: unknown;

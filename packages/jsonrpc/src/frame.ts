@@ -36,6 +36,7 @@ export interface FrameLimits {
   readonly maxValues: number;
 }
 
+/** The limits used when none are given: 16 MiB per message, nesting 128 deep, 500,000 values. */
 export const DEFAULT_FRAME_LIMITS: FrameLimits = Object.freeze({
   maxMessageBytes: 16 * 1024 * 1024,
   maxNestingDepth: 128,
@@ -179,7 +180,15 @@ function parseFailure(cause: unknown): string {
 export function decodeFrame(
   text: string,
   limits: FrameLimits = DEFAULT_FRAME_LIMITS,
-): { value: unknown } | { error: FrameError } {
+):
+  | {
+      /** The decoded message. */
+      value: unknown;
+    }
+  | {
+      /** Why the frame was refused. */
+      error: FrameError;
+    } {
   const shape = checkShape(text, limits);
   if (shape) return { error: shape };
   let value: unknown;

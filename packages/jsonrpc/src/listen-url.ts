@@ -3,9 +3,24 @@ import path from 'node:path';
 
 /** Where a server listens, from its `--listen` URL. */
 export type ListenTarget =
-  | { readonly kind: 'stdio' }
-  | { readonly kind: 'websocket'; readonly host: string; readonly port: number }
-  | { readonly kind: 'unix'; readonly path: string };
+  | {
+      /** Newline-delimited JSON over stdin and stdout. */
+      readonly kind: 'stdio';
+    }
+  | {
+      /** A WebSocket server. */
+      readonly kind: 'websocket';
+      /** The IP address to bind (IPv6 without brackets). */
+      readonly host: string;
+      /** The TCP port; 0 picks a free one. */
+      readonly port: number;
+    }
+  | {
+      /** A WebSocket server on a Unix domain socket. */
+      readonly kind: 'unix';
+      /** The socket's absolute path. */
+      readonly path: string;
+    };
 
 /** The default `--listen` value. */
 export const DEFAULT_LISTEN_URL = 'stdio://';

@@ -4,6 +4,7 @@ import type { FrameError } from './frame.js';
 export interface CloseInfo {
   /** WebSocket close code, when there was one. */
   readonly code?: number;
+  /** Why, in words (the WebSocket close reason, or the error that ended the stream). */
   readonly reason?: string;
 }
 
@@ -27,11 +28,15 @@ export interface Transport {
   close(info?: CloseInfo): Promise<void>;
   /** Stops delivering messages and reading more, until {@link resume}. */
   pause(): void;
+  /** Starts delivering again: first what was held, in order, then new input. */
   resume(): void;
+  /** Receives each decoded message and the size of its frame in bytes. */
   onmessage?: (value: unknown, bytes: number) => void;
+  /** Receives a frame that could not be decoded (a {@link FrameError}) or a transport failure. */
   onerror?: (error: Error) => void;
   /** The peer will send nothing more; this side may still write. */
   onend?: (info: CloseInfo) => void;
+  /** Called once when the transport closed, after every message read before it. */
   onclose?: (info: CloseInfo) => void;
 }
 
@@ -41,8 +46,20 @@ export interface Transport {
  * had finished (a sender waiting on it can go on).
  */
 export type Inbound =
-  | { readonly value: unknown; readonly bytes: number; readonly settled?: () => void }
-  | { readonly error: FrameError; readonly settled?: () => void };
+  | {
+      /** The decoded JSON value. */
+      readonly value: unknown;
+      /** The size of its frame in bytes. */
+      readonly bytes: number;
+      /** Called once the item was delivered or dropped. */
+      readonly settled?: () => void;
+    }
+  | {
+      /** Why the frame could not be decoded. */
+      readonly error: FrameError;
+      /** Called once the item was delivered or dropped. */
+      readonly settled?: () => void;
+    };
 
 /** Above this many spent slots (and half the array), the held list is compacted. */
 const COMPACT_AFTER = 1024;
@@ -75,6 +92,7 @@ export class Inbox {
     return this.finished;
   }
 
+  /** Delivers `item` now, or holds it while paused or while older items are still held. */
   push(item: Inbound): void {
     if (this.finished) {
       item.settled?.();
@@ -84,6 +102,7 @@ export class Inbox {
     else this.hand(item);
   }
 
+  /** Holds what is pushed until {@link resume}. */
   pause(): void {
     this.paused = true;
   }

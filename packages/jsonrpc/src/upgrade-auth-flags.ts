@@ -11,12 +11,19 @@ import {
  * `--ws-shared-secret-file`, `--ws-issuer`, `--ws-audience`, `--ws-max-clock-skew-seconds`.
  */
 export const WEBSOCKET_AUTH_FLAG_OPTIONS = {
+  /** `--ws-auth MODE`: `capability-token`, `signed-bearer-token` or (where allowed) `none`. */
   'ws-auth': { type: 'string' },
+  /** `--ws-token-file PATH`: a file holding the capability token. */
   'ws-token-file': { type: 'string' },
+  /** `--ws-token-sha256 HEX`: the SHA-256 digest of the capability token. */
   'ws-token-sha256': { type: 'string' },
+  /** `--ws-shared-secret-file PATH`: a file holding the HS256 secret of signed bearer tokens. */
   'ws-shared-secret-file': { type: 'string' },
+  /** `--ws-issuer ISS`: the `iss` claim a signed bearer token must have. */
   'ws-issuer': { type: 'string' },
+  /** `--ws-audience AUD`: the `aud` claim a signed bearer token must have. */
   'ws-audience': { type: 'string' },
+  /** `--ws-max-clock-skew-seconds N`: tolerance for `exp`/`nbf`/`iat`. Default 30. */
   'ws-max-clock-skew-seconds': { type: 'string' },
 } as const;
 

@@ -12,13 +12,17 @@ export type WebSocketAuth =
   | {
       /** `Authorization: Bearer <token>`, compared (as SHA-256 digests) in constant time. */
       readonly mode: 'capability-token';
+      /** The SHA-256 digest of the expected token (32 bytes). */
       readonly tokenSha256: Buffer;
     }
   | {
       /** `Authorization: Bearer <jwt>`: an HS256 JWT signed with the shared secret. */
       readonly mode: 'signed-bearer-token';
+      /** The HS256 shared secret, at least 32 bytes. */
       readonly secret: Uint8Array;
+      /** The `iss` claim required, when set. */
       readonly issuer?: string;
+      /** The `aud` claim required, when set. */
       readonly audience?: string;
       /** Tolerance for `exp`/`nbf`/`iat`. Default 30 s. */
       readonly maxClockSkewSeconds?: number;
@@ -26,13 +30,26 @@ export type WebSocketAuth =
 
 /** The checks of a signed bearer token beside its signature. */
 export interface SignedBearerTokenChecks {
+  /** The `iss` claim required, when set. */
   readonly issuer?: string;
+  /** The `aud` claim required, when set. */
   readonly audience?: string;
+  /** Tolerance for `exp`/`nbf`/`iat`, in seconds. Default 30. */
   readonly maxClockSkewSeconds?: number;
 }
 
 /** The outcome of checking an upgrade request. */
-export type AuthDecision = { readonly ok: true } | { readonly ok: false; readonly reason: string };
+export type AuthDecision =
+  | {
+      /** The client may connect. */
+      readonly ok: true;
+    }
+  | {
+      /** The upgrade is refused with 401. */
+      readonly ok: false;
+      /** Why; logged, and sent as the text of the 401 response. */
+      readonly reason: string;
+    };
 
 /** Tolerance for `exp`/`nbf`/`iat` when none is configured. */
 export const DEFAULT_MAX_CLOCK_SKEW_SECONDS = 30;

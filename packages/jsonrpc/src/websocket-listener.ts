@@ -27,6 +27,7 @@ export interface WebSocketListenerOptions {
 export interface RunningListener {
   /** `ws://host:port` with the real port. */
   readonly url: string;
+  /** The port actually bound (useful when 0 was asked for). */
   readonly port: number;
   /** Stops listening and closes every connection's transport. */
   close(): Promise<void>;

@@ -8,22 +8,40 @@ import type { Logger } from '@codex/common';
 
 /** Options of {@link loginStatus}. */
 export interface LoginStatusOptions {
+  /** The Codex home directory whose credentials are read. */
   readonly codexHome: string;
   /** Default `file`. */
   readonly storeMode?: AuthCredentialsStoreMode;
+  /** The keyring to use instead of keytar (tests, other platforms). */
   readonly keyring?: KeyringBackend;
+  /** Where recovered problems go. Default `defaultLogger`. */
   readonly logger?: Logger;
 }
 
 /** Who is logged in, as `codex login status` reports it. */
 export type LoginStatus =
-  | { readonly loggedIn: false }
-  | { readonly loggedIn: true; readonly mode: 'apikey'; readonly apiKeyHint: string }
   | {
+      /** No credentials are stored. */
+      readonly loggedIn: false;
+    }
+  | {
+      /** Credentials are stored. */
       readonly loggedIn: true;
+      /** Signed in with an API key. */
+      readonly mode: 'apikey';
+      /** The key masked as {@link maskApiKey} does. */
+      readonly apiKeyHint: string;
+    }
+  | {
+      /** Credentials are stored. */
+      readonly loggedIn: true;
+      /** Signed in with ChatGPT (`chatgptAuthTokens`: tokens handed in by a host app). */
       readonly mode: 'chatgpt' | 'chatgptAuthTokens';
+      /** The account's email, from the id token. */
       readonly email: string | null;
+      /** The ChatGPT account (workspace) id. */
       readonly accountId: string | null;
+      /** The ChatGPT plan, such as `plus` or `pro`. */
       readonly planType: string | null;
     };
 

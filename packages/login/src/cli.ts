@@ -13,12 +13,17 @@ import { runLoginServer } from './server.js';
 
 /** Where the CLI reads and writes; the bin passes the process's own streams. */
 export interface LoginCliIo {
+  /** Read for `login --with-api-key` (the key). */
   readonly stdin: AsyncIterable<Uint8Array | string> | Iterable<Uint8Array | string>;
+  /** Receives the results, such as the status and the login URL. */
   readonly stdout: (text: string) => void;
+  /** Receives errors and usage text. */
   readonly stderr: (text: string) => void;
+  /** The environment (`CODEX_HOME` and the config's variables). */
   readonly env: Readonly<Record<string, string | undefined>>;
 }
 
+/** The `codex-login --help` text. */
 export const LOGIN_CLI_USAGE = `Usage: codex-login <command> [options]
 
 Commands:

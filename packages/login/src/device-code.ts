@@ -11,27 +11,37 @@ import {
 
 /** What to show the user. */
 export interface DeviceCodePrompt {
+  /** The code the user enters on the verification page. */
   readonly userCode: string;
+  /** The page where the user enters the code. */
   readonly verificationUri: string;
   /** The URI with the code filled in, when the issuer provides one. */
   readonly verificationUriComplete: string | null;
+  /** How long the code stays valid, in seconds. */
   readonly expiresInSeconds: number;
 }
 
 /** Options of {@link loginWithDeviceCode}. */
 export interface DeviceCodeLoginOptions {
+  /** The Codex home directory the credentials are saved in. */
   readonly codexHome: string;
   /** Called once with the code to show; print it or render it. */
   readonly onPrompt: (prompt: DeviceCodePrompt) => void;
+  /** The OAuth client id. Default Codex's own. */
   readonly clientId?: string;
+  /** The OAuth issuer's origin. Default `https://auth.openai.com`. */
   readonly issuer?: string;
+  /** Where the credentials are saved. Default `file`. */
   readonly storeMode?: AuthCredentialsStoreMode;
+  /** Refuse logins into any other ChatGPT workspace (account id), or any but these. */
   readonly forcedWorkspaceId?: ForcedWorkspaces;
   /** Stops polling; the login rejects with `cancelled`. */
   readonly signal?: AbortSignal;
   /** Added to the interval on `slow_down` (RFC 8628: 5 s). */
   readonly slowDownIncrementMs?: number;
+  /** The `fetch` to use (tests). Default the global one. */
   readonly fetch?: typeof fetch;
+  /** Where recovered problems go. Default `defaultLogger`. */
   readonly logger?: Logger;
 }
 

@@ -12,9 +12,13 @@ import { LoginError } from './errors.js';
 
 /** A completed login. */
 export interface LoginResult {
+  /** The credentials as saved. */
   readonly auth: AuthDotJson;
+  /** The account's email, from the id token. */
   readonly email: string | null;
+  /** The ChatGPT account (workspace) id. */
   readonly accountId: string | null;
+  /** The ChatGPT plan, such as `plus` or `pro`. */
   readonly planType: string | null;
 }
 

@@ -14,13 +14,19 @@ import {
   tokenExchangeFailure,
 } from './save.js';
 
+/**
+ * The loopback port the login server asks for first, as the original (its redirect URI is
+ * registered for it).
+ */
 export const DEFAULT_LOGIN_PORT = 1455;
 /** A login attempt is abandoned after this long, as in the original. */
 export const LOGIN_TIMEOUT_MS = 10 * 60 * 1000;
 
 /** Options of {@link runLoginServer}. */
 export interface LoginServerOptions {
+  /** The Codex home directory the credentials are saved in. */
   readonly codexHome: string;
+  /** The OAuth client id. Default Codex's own. */
   readonly clientId?: string;
   /** The OAuth issuer's origin. Default `https://auth.openai.com`. */
   readonly issuer?: string;
@@ -38,7 +44,9 @@ export interface LoginServerOptions {
   readonly originator?: string;
   /** How many nearby ports to try after the requested one stays busy. Default 10. */
   readonly portFallbacks?: number;
+  /** The `fetch` to use (tests). Default the global one. */
   readonly fetch?: typeof fetch;
+  /** Where recovered problems go. Default `defaultLogger`. */
   readonly logger?: Logger;
 }
 

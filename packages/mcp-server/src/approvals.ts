@@ -15,13 +15,21 @@ const DECISIONS = ['approved', 'approved_for_session', 'denied', 'abort'] as con
  * model is told and goes on); Cancel denies and ends the turn.
  */
 const REQUESTED_SCHEMA = {
+  /** A form: an object of the fields below. */
   type: 'object' as const,
+  /** The form's fields. */
   properties: {
+    /** The optional choice of decision; empty with Accept approves once. */
     decision: {
+      /** A string field. */
       type: 'string' as const,
+      /** The field's label. */
       title: 'Decision',
+      /** The field's help text. */
       description: 'Leave empty to approve this request only.',
+      /** The decisions the client may send back. */
       enum: [...DECISIONS],
+      /** Their labels, in the same order. */
       enumNames: [
         'Approve once',
         'Approve for this session',
@@ -34,32 +42,50 @@ const REQUESTED_SCHEMA = {
 
 /** `elicitation/create` params for an exec approval: the MCP fields plus seed 002's correlation fields. */
 export interface ExecApprovalElicitParams {
+  /** The question shown to the user. */
   readonly message: string;
+  /** The form to render (JSON Schema of the answer's content). */
   readonly requestedSchema: typeof REQUESTED_SCHEMA;
+  /** The thread (Codex session) asking. */
   readonly threadId: string;
+  /** Which kind of approval this is. */
   readonly codex_elicitation: 'exec-approval';
   /** The `tools/call` request id, as a string. */
   readonly codex_mcp_tool_call_id: string;
   /** The id of the turn's events. */
   readonly codex_event_id: string;
+  /** The id of the command's tool call. */
   readonly codex_call_id: string;
+  /** The command to run, as argv. */
   readonly codex_command: readonly string[];
+  /** The directory it would run in. */
   readonly codex_cwd: string;
+  /** Why the agent wants to run it, when it said. */
   readonly codex_reason?: string;
   readonly [key: string]: unknown;
 }
 
 /** `elicitation/create` params for a patch approval. */
 export interface PatchApprovalElicitParams {
+  /** The question shown to the user. */
   readonly message: string;
+  /** The form to render (JSON Schema of the answer's content). */
   readonly requestedSchema: typeof REQUESTED_SCHEMA;
+  /** The thread (Codex session) asking. */
   readonly threadId: string;
+  /** Which kind of approval this is. */
   readonly codex_elicitation: 'patch-approval';
+  /** The `tools/call` request id, as a string. */
   readonly codex_mcp_tool_call_id: string;
+  /** The id of the turn's events. */
   readonly codex_event_id: string;
+  /** The id of the patch's tool call. */
   readonly codex_call_id: string;
+  /** Why the agent wants the change, when it said. */
   readonly codex_reason?: string;
+  /** A directory the agent asks write access to for the rest of the session, when it does. */
   readonly codex_grant_root?: string;
+  /** The changes, keyed by file path. */
   readonly codex_changes: Readonly<Record<string, core.FileChange>>;
   readonly [key: string]: unknown;
 }

@@ -70,6 +70,7 @@ const DEFAULT_APPROVAL_TIMEOUT_MS = 10 * 60 * 1000;
  * Serves any number of connections (each an MCP session) over one {@link ThreadHost}.
  */
 export class CodexMcpServer {
+  /** Where the server logs; the host's logger. */
   readonly logger: Logger;
   private readonly connections = new Set<McpConnection>();
   /** Threads with a turn run by a tool call (of any connection), and that call. */
@@ -77,8 +78,10 @@ export class CodexMcpServer {
   private closing: Promise<void> | null = null;
 
   private constructor(
+    /** The config, credentials, exec-server and thread manager the server runs on. */
     readonly host: ThreadHost,
     private readonly ownsHost: boolean,
+    /** An approval the client does not answer is declined after this many ms. */
     readonly approvalTimeoutMs: number,
   ) {
     this.logger = host.logger;
@@ -127,6 +130,7 @@ export class CodexMcpServer {
     return true;
   }
 
+  /** Marks `threadId` free again, if `call` is the one that claimed it. */
   release(threadId: string, call: RunningCall): void {
     if (this.busy.get(threadId) === call) this.busy.delete(threadId);
   }
@@ -147,7 +151,9 @@ export class CodexMcpServer {
 
 /** A tool call running a turn. */
 export interface RunningCall {
+  /** The `tools/call` request's id. */
   readonly requestId: RequestId;
+  /** The thread the turn runs on. */
   readonly thread: Thread;
   /** Aborted when the client cancels the call. */
   readonly signal: AbortSignal;
@@ -164,6 +170,7 @@ const CANCELLED_CALL_WAIT_MS = 10_000;
 
 /** One client's MCP session: its running calls and the threads it streams. */
 export class McpConnection {
+  /** The MCP SDK server speaking to this client. */
   readonly server: McpServer;
   private readonly calls = new Map<RequestId, RunningCall>();
   private readonly streams: ThreadStreams;

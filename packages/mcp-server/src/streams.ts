@@ -17,7 +17,9 @@ export const StreamParamsSchema = z.strictObject({
 
 /** Result of `codex/stream`. */
 export interface StreamResult {
+  /** The thread asked about. */
   readonly threadId: string;
+  /** Whether this client now receives the thread's events. */
   readonly streaming: boolean;
   readonly [key: string]: unknown;
 }

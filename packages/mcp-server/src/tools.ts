@@ -67,6 +67,7 @@ export type CodexReplyArguments = z.infer<typeof CodexReplyArgumentsSchema>;
 
 /** What both tools return as `structuredContent`. */
 export interface CodexToolOutput {
+  /** The thread the turn ran on; pass it to `codex-reply` to go on. */
   readonly threadId: string;
   /** The last agent message of the turn. */
   readonly content: string;

@@ -14,9 +14,18 @@ import type { CodexToolOutput } from './tools.js';
 
 /** A `tools/call` result of the `codex` tools. */
 export interface CodexToolResult {
-  readonly content: Array<{ readonly type: 'text'; readonly text: string }>;
+  /** The result as text, for clients that read only `content`. */
+  readonly content: Array<{
+    /** Always `text`. */
+    readonly type: 'text';
+    /** The last agent message, or the error. */
+    readonly text: string;
+  }>;
+  /** The result as structured content. */
   readonly structuredContent: CodexToolOutput;
+  /** Whether the turn failed. */
   readonly isError?: boolean;
+
   readonly [key: string]: unknown;
 }
 

@@ -10,6 +10,9 @@ import { KeyringAuthStorage, type KeyringBackend } from './keyring.js';
 export interface AuthStorageOptions extends FileAuthStorageOptions {
   /** The keyring to use instead of keytar (tests, other platforms). */
   readonly keyring?: KeyringBackend;
+  /**
+   * Where recovered problems (such as a keyring that failed, so `auto` fell back to the file) go.
+   */
   readonly logger?: Logger;
 }
 

@@ -14,6 +14,7 @@ function processStore(): Store {
 
 /** Credentials kept in memory for this process only, keyed by store key. */
 export class EphemeralAuthStorage implements AuthStorage {
+  /** The store key derived from `codexHome`; one entry per Codex home. */
   readonly key: string;
 
   constructor(codexHome: string) {

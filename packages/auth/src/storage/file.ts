@@ -10,6 +10,7 @@ import type { AuthStorage } from './backend.js';
 export interface FileAuthStorageOptions {
   /** How long to wait for another writer's commit lock. Default 10 s. */
   readonly lockTimeoutMs?: number;
+  /** Where recovered problems go. Default `defaultLogger`. */
   readonly logger?: Logger;
 }
 
@@ -40,6 +41,7 @@ export function commitLockPath(target: string): string {
  * (a new login) replaces it and {@link delete} (logout) removes it, as the original does.
  */
 export class FileAuthStorage implements AuthStorage {
+  /** The file: `auth.json` in `codexHome`. */
   readonly path: string;
   private readonly options: FileAuthStorageOptions;
   private readonly logger: Logger;

@@ -8,8 +8,11 @@ export const KEYRING_SERVICE = 'Codex Auth';
 
 /** The three keyring calls storage needs; keytar provides them. */
 export interface KeyringBackend {
+  /** The secret stored for `service` and `account`, or `null` if there is none. */
   getPassword(service: string, account: string): Promise<string | null>;
+  /** Creates or replaces the secret for `service` and `account`. */
   setPassword(service: string, account: string, password: string): Promise<void>;
+  /** Removes the secret; resolves `false` if there was none. */
   deletePassword(service: string, account: string): Promise<boolean>;
 }
 
@@ -60,6 +63,7 @@ function keyringError(action: string, cause: unknown): AuthStorageError {
 
 /** Credentials as one JSON entry in the OS keyring: service `Codex Auth`, account = store key. */
 export class KeyringAuthStorage implements AuthStorage {
+  /** The keyring account: the store key derived from `codexHome`. */
   readonly account: string;
   private readonly backend: () => Promise<KeyringBackend>;
   private queue: Promise<unknown> = Promise.resolve();

@@ -34,6 +34,10 @@ export async function resolveSymlinks(path: string): Promise<string> {
 export interface AtomicWriteOptions {
   /** Permissions of a new file. An existing file keeps its own. Default 0o600. */
   readonly mode?: number;
+  /**
+   * Where recovered problems (a failed `fsync`, an owner that could not be kept) go. Default
+   * `defaultLogger`.
+   */
   readonly logger?: Logger;
 }
 

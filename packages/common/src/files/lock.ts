@@ -28,6 +28,9 @@ export interface FileLockOptions {
   readonly mode?: number;
   /** Aborting stops the wait with an `aborted` error. */
   readonly signal?: AbortSignal;
+  /**
+   * Where recovered problems (a lock file that could not be closed) go. Default `defaultLogger`.
+   */
   readonly logger?: Logger;
 }
 

@@ -101,7 +101,6 @@ export type DevicePoll =
       readonly status: 'denied';
     };
 
-
 /** Settings of an {@link OAuthClient}. */
 export interface OAuthClientOptions {
   /** The issuer's origin. Default `https://auth.openai.com`. */

@@ -65,10 +65,7 @@ export interface ModelClientOptions {
   readonly env?: Readonly<Record<string, string | undefined>>;
   /** Default: a `node:http` client that closes abandoned streams at once (see `nodeFetch`). */
   readonly fetch?: typeof fetch;
-  /**
-   * Where retries and recovered problems go. Default {@link @codex/common!defaultLogger |
-   * defaultLogger}.
-   */
+  /** Where retries and recovered problems go. Default `defaultLogger`. */
   readonly logger?: Logger;
   /** Random source for jitter (tests). */
   readonly random?: () => number;

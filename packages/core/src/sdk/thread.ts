@@ -477,10 +477,17 @@ export class CodexThread implements CodexThreadApi {
     }
     let answered = false;
     const answer = (value: ApprovalAnswer) => {
-      if (answered || run.finished) return;
+      if (answered) return;
       answered = true;
       respond(value);
     };
+    // A request still open when its turn ends gets an answer all the same (a remote server
+    // would otherwise wait for it): nothing runs any more, so decline.
+    if (run.ended.signal.aborted) {
+      answer('decline');
+      return;
+    }
+    run.ended.signal.addEventListener('abort', () => answer('decline'), { once: true });
     Promise.resolve()
       .then(() => handler(request, { threadId: this.id, signal: run.ended.signal }))
       .then(answer, (error: unknown) => {

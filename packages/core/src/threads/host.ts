@@ -24,10 +24,7 @@ export interface ThreadHostOptions {
   readonly strictConfig?: boolean;
   /** Environment for `CODEX_HOME`, the config and providers' variables. Default `process.env`. */
   readonly env?: Readonly<Record<string, string | undefined>>;
-  /**
-   * Where the host and its threads log. Default {@link @codex/common!defaultLogger |
-   * defaultLogger}.
-   */
+  /** Where the host and its threads log. Default `defaultLogger`. */
   readonly logger?: Logger;
   /** Default: a model client per thread, from its config. */
   readonly modelClient?: ModelClient;
