@@ -389,6 +389,46 @@ describe('CodexThread over a transport', () => {
     await expect(thread.run('again')).rejects.toMatchObject({ code: 'closed' });
   });
 
+  it('an approval still unanswered when its turn ends is declined, and its signal fires', async () => {
+    const transport = new ScriptedTransport();
+    let handlerSignal: AbortSignal | undefined;
+    const thread = new CodexThread(transport, {
+      logger: silentLogger,
+      onApproval: (_request, { signal }) => {
+        handlerSignal = signal;
+        return new Promise(() => {}); // a reviewer who never answers
+      },
+    });
+    const stream = thread.runStreamed('go');
+    const starting = stream.next();
+    await new Promise((resolve) => setImmediate(resolve));
+    transport.deliver({
+      kind: 'notification',
+      method: 'turn/started',
+      params: { threadId: 'thread-1', turn: turnOf('inProgress') },
+    } as ThreadWireMessage);
+    await starting;
+    const answers: unknown[] = [];
+    transport.deliver({
+      kind: 'approval',
+      request: {
+        type: 'commandExecution',
+        params: { threadId: 'thread-1', turnId: 'turn-1', itemId: 'i' },
+      } as ApprovalRequest,
+      respond: (answer) => answers.push(answer),
+    });
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(answers).toEqual([]);
+    transport.deliver({
+      kind: 'notification',
+      method: 'turn/completed',
+      params: { threadId: 'thread-1', turn: turnOf('interrupted') },
+    } as ThreadWireMessage);
+    expect(answers).toEqual(['decline']);
+    expect(handlerSignal?.aborted).toBe(true);
+    await expect(stream.next()).resolves.toMatchObject({ value: { type: 'turn.interrupted' } });
+  });
+
   it('an approval with no turn running is declined at once', () => {
     const transport = new ScriptedTransport();
     new CodexThread(transport, { logger: silentLogger, onApproval: () => 'accept' });
