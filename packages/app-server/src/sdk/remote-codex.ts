@@ -30,6 +30,7 @@ export interface RemoteCodexOptions {
   readonly onApproval?: ApprovalHandler;
   /** How this client introduces itself in `initialize`. Default `codex_sdk_ts`. */
   readonly clientInfo?: v2.ClientInfo;
+  /** Where the client and its threads log. Default the shared default logger. */
   readonly logger?: Logger;
 }
 
@@ -116,6 +117,7 @@ export class RemoteCodex implements CodexApi {
     return remote;
   }
 
+  /** Starts a thread in the server (`thread/start`); `hostTools` are registered with it. */
   async startThread(options: CodexThreadOptions = {}): Promise<CodexThread> {
     const { thread } = await this.client.request('thread/start', {
       ...threadSettings(options),
@@ -125,6 +127,7 @@ export class RemoteCodex implements CodexApi {
     return this.wrap(thread.id, options);
   }
 
+  /** Loads a stored thread in the server (`thread/resume`); it takes no new host tools. */
   async resumeThread(threadId: string, options: CodexThreadOptions = {}): Promise<CodexThread> {
     refuseLateHostTools(options, 'resumed');
     const { thread } = await this.client.request('thread/resume', {
@@ -135,6 +138,7 @@ export class RemoteCodex implements CodexApi {
     return this.wrap(thread.id, options);
   }
 
+  /** Copies a stored thread into a new one in the server (`thread/fork`). */
   async forkThread(threadId: string, options: CodexThreadOptions = {}): Promise<CodexThread> {
     refuseLateHostTools(options, 'forked');
     const { thread } = await this.client.request('thread/fork', {

@@ -37,7 +37,9 @@ export interface CodexOptions {
   readonly onApproval?: ApprovalHandler;
   /** Written into new rollouts' `session_meta.originator`. Default `codex_sdk_ts`. */
   readonly originator?: string;
+  /** The environment config and commands see. Default `process.env`. */
   readonly env?: Readonly<Record<string, string | undefined>>;
+  /** Where the client and its threads log. Default the shared default logger. */
   readonly logger?: Logger;
   /** Default: a model client per thread, from its config and credentials. */
   readonly modelClient?: ModelClient;

@@ -13,18 +13,26 @@ export type CodexRunErrorCode =
   /** The thread or its client was closed (or its connection lost). */
   | 'closed';
 
+/** The error a turn ended with (the v2 `TurnError`'s main fields). */
+export interface TurnErrorInfo {
+  /** What went wrong, for a person. */
+  readonly message: string;
+  /** The original's machine-readable kind (`contextWindowExceeded`, `usageLimitExceeded`…). */
+  readonly codexErrorInfo?: unknown;
+}
+
 /** A turn run through the SDK (`CodexThread.run`) failed, or could not start. */
 export class CodexRunError extends CodexError<CodexRunErrorCode> {
   static override readonly brand = 'codex.core.CodexRunError';
   /** For `turn_failed`: the error the turn ended with, as the v2 wire reports it. */
-  readonly turnError: { readonly message: string; readonly codexErrorInfo?: unknown } | null;
+  readonly turnError: TurnErrorInfo | null;
 
   constructor(
     code: CodexRunErrorCode,
     message: string,
     options: {
       cause?: unknown;
-      turnError?: { readonly message: string; readonly codexErrorInfo?: unknown } | null;
+      turnError?: TurnErrorInfo | null;
     } = {},
   ) {
     super(code, message, { cause: options.cause });

@@ -1,5 +1,5 @@
 export { Codex, type CodexOptions } from './codex.js';
-export { CodexRunError, type CodexRunErrorCode } from './errors.js';
+export { CodexRunError, type CodexRunErrorCode, type TurnErrorInfo } from './errors.js';
 export {
   type ApprovalResults,
   approvalResult,
@@ -19,8 +19,18 @@ export type {
   CodexInputItem,
   CodexThreadApi,
   CodexThreadOptions,
+  DeltaEvent,
+  ItemEvent,
+  PlanUpdatedEvent,
   RunOptions,
   RunResult,
+  StreamErrorEvent,
   ThreadStreamEvent,
+  TurnCompletedEvent,
+  TurnFailedEvent,
+  TurnInterruptedEvent,
+  TurnStartedEvent,
   TurnUsage,
+  UsageUpdatedEvent,
+  WarningEvent,
 } from './types.js';

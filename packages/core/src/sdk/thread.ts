@@ -26,19 +26,27 @@ export type ThreadNotification = {
 export type ThreadWireMessage =
   | ThreadNotification
   | {
+      /** An approval request to answer. */
       readonly kind: 'approval';
+      /** What is asked. */
       readonly request: ApprovalRequest;
       /** Delivers the answer (once; later calls are ignored). */
       readonly respond: (answer: ApprovalAnswer) => void;
     }
   /** The transport lost the thread (connection closed, server gone): a running turn fails. */
-  | { readonly kind: 'closed'; readonly reason: string };
+  | {
+      /** The transport lost the thread. */
+      readonly kind: 'closed';
+      /** Why, for the run's error message. */
+      readonly reason: string;
+    };
 
 /**
  * How a {@link CodexThread} reaches its thread: in this process (a core `Thread`) or over an
  * app-server connection. Implement it to run the SDK over another transport.
  */
 export interface ThreadTransport {
+  /** The id of the thread it reaches. */
   readonly threadId: string;
   /** Starts delivering the thread's messages to `sink`, in order. Called once. */
   open(sink: (message: ThreadWireMessage) => void): void;
@@ -52,7 +60,9 @@ export interface ThreadTransport {
 
 /** Options of {@link CodexThread}. */
 export interface CodexThreadSettings {
+  /** Decides the thread's approval requests; without one they are declined. */
   readonly onApproval?: ApprovalHandler;
+  /** Where dropped deltas, failed handlers and failed interrupts are logged. */
   readonly logger?: Logger;
   /** Unread text, reasoning and output deltas kept per run before they are dropped. Default 8 MiB. */
   readonly maxQueuedDeltaBytes?: number;
@@ -105,8 +115,11 @@ export function inputItems(input: CodexInput): CodexInputItem[] {
 
 /** The v2 result of each kind of approval request. */
 export interface ApprovalResults {
+  /** The `item/commandExecution/requestApproval` result. */
   readonly commandExecution: v2.CommandExecutionRequestApprovalResponse;
+  /** The `item/fileChange/requestApproval` result. */
   readonly fileChange: v2.FileChangeRequestApprovalResponse;
+  /** The `mcpServer/elicitation/request` result. */
   readonly mcpElicitation: v2.McpServerElicitationRequestResponse;
 }
 
