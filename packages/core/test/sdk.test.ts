@@ -325,6 +325,20 @@ const turnOf = (status: string) => ({
   durationMs: null,
 });
 
+/** A run of `thread` whose turn the transport has announced, past its `turn.started`. */
+async function started(thread: CodexThread, transport: ScriptedTransport) {
+  const stream = thread.runStreamed('go');
+  const starting = stream.next();
+  await new Promise((resolve) => setImmediate(resolve));
+  transport.deliver({
+    kind: 'notification',
+    method: 'turn/started',
+    params: { threadId: 'thread-1', turn: turnOf('inProgress') },
+  } as ThreadWireMessage);
+  expect((await starting).value).toMatchObject({ type: 'turn.started' });
+  return stream;
+}
+
 describe('CodexThread over a transport', () => {
   it('a reader that stops reading keeps memory bounded: deltas past the budget are dropped, items are not', async () => {
     const transport = new ScriptedTransport();
@@ -332,16 +346,7 @@ describe('CodexThread over a transport', () => {
       logger: silentLogger,
       maxQueuedDeltaBytes: 64 * 1024,
     });
-    const stream = thread.runStreamed('go');
-    const starting = stream.next();
-    await new Promise((resolve) => setImmediate(resolve));
-    transport.deliver({
-      kind: 'notification',
-      method: 'turn/started',
-      params: { threadId: 'thread-1', turn: turnOf('inProgress') },
-    } as ThreadWireMessage);
-    const first = await starting;
-    expect(first.value).toMatchObject({ type: 'turn.started' });
+    const stream = await started(thread, transport);
     const text = 'x'.repeat(1000);
     for (let i = 0; i < 10_000; i++) {
       transport.deliver({
@@ -399,15 +404,7 @@ describe('CodexThread over a transport', () => {
         return new Promise(() => {}); // a reviewer who never answers
       },
     });
-    const stream = thread.runStreamed('go');
-    const starting = stream.next();
-    await new Promise((resolve) => setImmediate(resolve));
-    transport.deliver({
-      kind: 'notification',
-      method: 'turn/started',
-      params: { threadId: 'thread-1', turn: turnOf('inProgress') },
-    } as ThreadWireMessage);
-    await starting;
+    const stream = await started(thread, transport);
     const answers: unknown[] = [];
     transport.deliver({
       kind: 'approval',
