@@ -154,6 +154,27 @@ describe('RemoteCodex (the SDK over codex-app-server)', () => {
     await expect(thread.run('more')).rejects.toMatchObject({ code: 'closed' });
   });
 
+  it('an abort reaches its end when the server is paused (SIGSTOP) and never answers', async () => {
+    harness = await startHarness();
+    const codex = await spawned(harness, { interruptTimeoutMs: 300, requestTimeoutMs: 1_000 });
+    const thread = await codex.startThread({ cwd: harness.cwd });
+    harness.mock.enqueue(stalled('stuck', 2));
+    const controller = new AbortController();
+    const running = thread
+      .run('hang', { signal: controller.signal })
+      .catch((error: unknown) => error);
+    await harness.mock.waitForRequests(1);
+    const child = codex.client.process;
+    child?.kill('SIGSTOP');
+    try {
+      controller.abort();
+      await expect(running).resolves.toMatchObject({ name: 'AbortError' });
+      expect(thread.running).toBe(false);
+    } finally {
+      child?.kill('SIGCONT');
+    }
+  });
+
   it('host tools cannot be added to a resumed remote thread', async () => {
     harness = await startHarness();
     const codex = await spawned(harness);

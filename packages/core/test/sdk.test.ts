@@ -426,6 +426,26 @@ describe('CodexThread over a transport', () => {
     await expect(stream.next()).resolves.toMatchObject({ value: { type: 'turn.interrupted' } });
   });
 
+  it('an abort whose interrupt never lands (a paused peer) ends the run after interruptTimeoutMs', async () => {
+    const transport = new ScriptedTransport();
+    const thread = new CodexThread(transport, { logger: silentLogger, interruptTimeoutMs: 200 });
+    const controller = new AbortController();
+    const running = thread
+      .run('go', { signal: controller.signal })
+      .catch((error: unknown) => error);
+    await new Promise((resolve) => setImmediate(resolve));
+    controller.abort();
+    const error = await running;
+    expect(error).toMatchObject({ name: 'AbortError' });
+    expect(transport.interrupts).toBe(1);
+    expect(thread.running).toBe(false);
+    // Leaving a stream early against the same silent peer is bounded the same way.
+    const stream = await started(thread, transport);
+    await stream.return(undefined);
+    expect(transport.interrupts).toBe(2);
+    expect(thread.running).toBe(false);
+  });
+
   it('an approval with no turn running is declined at once', () => {
     const transport = new ScriptedTransport();
     new CodexThread(transport, { logger: silentLogger, onApproval: () => 'accept' });

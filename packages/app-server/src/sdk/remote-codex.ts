@@ -32,6 +32,11 @@ export interface RemoteCodexOptions {
   readonly clientInfo?: v2.ClientInfo;
   /** Where the client and its threads log. Default the shared default logger. */
   readonly logger?: Logger;
+  /**
+   * How long an interrupted turn may take to end before its run ends without it (a server
+   * that is paused or cut off never answers). Default 30 s.
+   */
+  readonly interruptTimeoutMs?: number;
 }
 
 /**
@@ -171,6 +176,7 @@ export class RemoteCodex implements CodexApi {
     const thread = new CodexThread(transport, {
       onApproval: options.onApproval ?? this.options.onApproval,
       logger: this.logger,
+      interruptTimeoutMs: this.options.interruptTimeoutMs,
     });
     this.threads.add(thread);
     if (this.lost) {

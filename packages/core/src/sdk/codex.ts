@@ -47,6 +47,8 @@ export interface CodexOptions {
   readonly execServer?: ExecServerClient;
   /** Default: the machine's sandbox, probed once. */
   readonly sandbox?: Sandbox;
+  /** How long an interrupted turn may take to end before its run ends without it. Default 30 s. */
+  readonly interruptTimeoutMs?: number;
 }
 
 const DEFAULT_ORIGINATOR = 'codex_sdk_ts';
@@ -156,6 +158,7 @@ export class Codex implements CodexApi {
     const wrapped = new CodexThread(transport, {
       onApproval: options.onApproval ?? this.options.onApproval,
       logger: this.logger,
+      interruptTimeoutMs: this.options.interruptTimeoutMs,
     });
     this.threads.add(wrapped);
     return wrapped;

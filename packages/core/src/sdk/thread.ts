@@ -66,7 +66,10 @@ export interface CodexThreadSettings {
   readonly logger?: Logger;
   /** Unread text, reasoning and output deltas kept per run before they are dropped. Default 8 MiB. */
   readonly maxQueuedDeltaBytes?: number;
-  /** How long leaving a run early waits for the interrupted turn to end. Default 30 s. */
+  /**
+   * How long an interrupted turn (aborted, or left early) may take to end before the run ends
+   * without it. Default 30 s.
+   */
   readonly interruptTimeoutMs?: number;
 }
 
@@ -278,6 +281,20 @@ class TurnRun {
     }
   }
 
+  /**
+   * Ends the run here as interrupted when the turn did not end after an interrupt (a server
+   * paused or unreachable): the caller is not held by a peer that does not answer.
+   */
+  abandon(): void {
+    if (this.finished) return;
+    this.push({
+      type: 'turn.interrupted',
+      turnId: this.turnId ?? '',
+      items: this.items,
+      usage: this.usage,
+    });
+  }
+
   /** Ends the run from outside (the thread closed). */
   fail(error: CodexRunError): void {
     if (this.finished) return;
@@ -328,19 +345,12 @@ class TurnRun {
     }
   }
 
-  /** Resolves once the terminal event has been queued, or after `timeoutMs`. */
-  async whenFinished(timeoutMs: number): Promise<boolean> {
-    if (this.finished) return true;
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const ended = new Promise<boolean>((resolve) => {
-      this.ended.signal.addEventListener('abort', () => resolve(true), { once: true });
-      timer = setTimeout(() => resolve(false), timeoutMs);
+  /** Resolves once the terminal event has been queued. */
+  whenFinished(): Promise<void> {
+    if (this.finished) return Promise.resolve();
+    return new Promise((resolve) => {
+      this.ended.signal.addEventListener('abort', () => resolve(), { once: true });
     });
-    try {
-      return await ended;
-    } finally {
-      clearTimeout(timer);
-    }
   }
 }
 
@@ -421,12 +431,20 @@ export class CodexThread implements CodexThreadApi {
       this.logger,
     );
     this.current = run;
+    const interruptTimeoutMs = this.settings.interruptTimeoutMs ?? DEFAULT_INTERRUPT_TIMEOUT_MS;
+    let giveUp: ReturnType<typeof setTimeout> | undefined;
     const interrupt = () => {
-      if (run.turnId !== null && !run.finished) {
-        this.transport.interrupt(run.turnId).catch((error: unknown) => {
-          this.logger.warn(`thread ${this.id}: could not interrupt turn ${run.turnId}`, error);
-        });
-      }
+      if (run.turnId === null || run.finished || giveUp) return;
+      this.transport.interrupt(run.turnId).catch((error: unknown) => {
+        this.logger.warn(`thread ${this.id}: could not interrupt turn ${run.turnId}`, error);
+      });
+      giveUp = setTimeout(() => {
+        if (run.finished) return;
+        this.logger.warn(
+          `thread ${this.id}: turn ${run.turnId} did not end within ${interruptTimeoutMs} ms of its interrupt; the run ends here`,
+        );
+        run.abandon();
+      }, interruptTimeoutMs);
     };
     try {
       run.adopt(await this.transport.startTurn(items, options.outputSchema ?? null));
@@ -442,12 +460,9 @@ export class CodexThread implements CodexThreadApi {
       if (!run.finished && run.turnId !== null) {
         // The caller left the loop early: the turn must end before the next one can start.
         interrupt();
-        const ended = await run.whenFinished(
-          this.settings.interruptTimeoutMs ?? DEFAULT_INTERRUPT_TIMEOUT_MS,
-        );
-        if (!ended)
-          this.logger.warn(`thread ${this.id}: turn ${run.turnId} did not end after an interrupt`);
+        await run.whenFinished();
       }
+      clearTimeout(giveUp);
       run.ended.abort();
       if (this.current === run) this.current = null;
     }
