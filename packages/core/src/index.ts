@@ -179,6 +179,7 @@ export {
   type TurnInterruptedEvent,
   type TurnStartedEvent,
   type TurnUsage,
+  threadConfigRequest,
   type UsageUpdatedEvent,
   type WarningEvent,
 } from './sdk/index.js';

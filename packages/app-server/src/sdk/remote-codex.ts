@@ -15,6 +15,7 @@ import {
   type ThreadNotification,
   type ThreadTransport,
   type ThreadWireMessage,
+  threadConfigRequest,
 } from '@codex/core';
 import type { v2 } from '@codex/protocol';
 import {
@@ -222,16 +223,8 @@ export class RemoteCodex implements CodexApi {
 
 /** A thread's settings as `thread/start`, `thread/resume` and `thread/fork` take them. */
 function threadSettings(options: CodexThreadOptions) {
-  return {
-    cwd: options.cwd ?? null,
-    model: options.model ?? null,
-    modelProvider: options.modelProvider ?? null,
-    approvalPolicy: options.approvalPolicy ?? null,
-    sandbox: options.sandbox ?? null,
-    config: options.config ? { ...options.config } : null,
-    baseInstructions: options.baseInstructions ?? null,
-    developerInstructions: options.developerInstructions ?? null,
-  };
+  const { profile: _profile, config, ...settings } = threadConfigRequest(options);
+  return { ...settings, config: config ? { ...config } : null };
 }
 
 function refuseLateHostTools(options: CodexThreadOptions, how: string): void {

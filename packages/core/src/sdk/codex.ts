@@ -53,7 +53,10 @@ export interface CodexOptions {
 
 const DEFAULT_ORIGINATOR = 'codex_sdk_ts';
 
-/** A thread's settings as the thread host takes them. */
+/**
+ * A thread's SDK settings as the thread host takes them (the same names as the app-server's
+ * `thread/start` params).
+ */
 export function threadConfigRequest(options: CodexThreadOptions): ThreadConfigRequest {
   return {
     cwd: options.cwd ?? null,

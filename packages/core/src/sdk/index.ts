@@ -1,4 +1,4 @@
-export { Codex, type CodexOptions } from './codex.js';
+export { Codex, type CodexOptions, threadConfigRequest } from './codex.js';
 export { CodexRunError, type CodexRunErrorCode, type TurnErrorInfo } from './errors.js';
 export {
   type ApprovalResults,
